@@ -53,7 +53,7 @@ async function main() {
   log(`bundled code in ${Date.now() - started} ms`);
 
   // Skip the slow part (injecting into a 120 MB binary and compressing it) when nothing changed.
-  const stamp = createHash('sha256').update(fs.readFileSync(bundle)).update(runtimeVersion).update(EXECUTABLES.join(',')).digest('hex');
+  const stamp = createHash('sha256').update(fs.readFileSync(bundle)).update(runtimeVersion).update(fs.readFileSync(fileURLToPath(import.meta.url))).digest('hex');
   const stampFile = path.join(dist, 'lifecycle', '.build-stamp');
   if (fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === stamp && fs.existsSync(path.join(dist, 'lifecycle.tgz'))) {
     log('dist/lifecycle is up to date');
@@ -75,6 +75,7 @@ async function main() {
   );
   execFileSync(runtime, ['--experimental-sea-config', seaConfig], { stdio: ['ignore', 'ignore', 'inherit'] });
 
+  fs.mkdirSync(dist, { recursive: true });
   const staging = fs.mkdtempSync(path.join(dist, '.lifecycle-'));
   try {
     const first = path.join(staging, EXECUTABLES[0]);
@@ -82,6 +83,7 @@ async function main() {
     const { inject } = await import('postject');
     await inject(first, 'NODE_SEA_BLOB', fs.readFileSync(blob), { sentinelFuse: SEA_FUSE });
     fs.chmodSync(first, 0o755);
+    fs.chmodSync(staging, 0o755);
     for (const name of EXECUTABLES.slice(1)) fs.linkSync(first, path.join(staging, name));
     fs.writeFileSync(path.join(staging, '.build-stamp'), stamp);
     log(`injected code into the Node ${runtimeVersion} runtime`);
@@ -106,7 +108,29 @@ async function main() {
   log(`wrote dist/lifecycle/ and dist/lifecycle.tgz in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
-main().catch((err) => {
+// Helpers and test runs may build at the same time: one build at a time, the others wait for it.
+async function withLock(fn) {
+  const lock = path.join(root, '.cache', 'build.lock');
+  fs.mkdirSync(path.dirname(lock), { recursive: true });
+  for (let waited = 0; ; waited += 200) {
+    try {
+      fs.mkdirSync(lock);
+      break;
+    } catch (err) {
+      if (err.code !== 'EEXIST') throw err;
+      // A lock older than five minutes belongs to a build that died.
+      if (Date.now() - fs.statSync(lock).mtimeMs > 300_000) fs.rmSync(lock, { recursive: true, force: true });
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    fs.rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+withLock(main).catch((err) => {
   process.stderr.write(`build: ${err.message}\n`);
   process.exit(1);
 });

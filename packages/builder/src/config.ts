@@ -1,0 +1,68 @@
+// The builder's flags (CONTRACT §2.1) and their validation (§2.2).
+import { type FlagDef, goClean, parseFlags } from '@cf-lifecycle/contract';
+
+export const BUILDER_FLAGS: readonly FlagDef[] = [
+  { name: 'buildDir', kind: 'string', default: '/tmp/app', usage: 'directory containing raw app bits' },
+  { name: 'outputDroplet', kind: 'string', default: '/tmp/droplet', usage: 'file where compressed droplet should be written' },
+  // Quirk Q31 fixed: the reference calls this a directory.
+  { name: 'outputMetadata', kind: 'string', default: '/tmp/result.json', usage: 'file where the app metadata (result.json) should be written' },
+  { name: 'outputBuildArtifactsCache', kind: 'string', default: '/tmp/output-cache', usage: 'file where compressed contents of new cached build artifacts should be written' },
+  { name: 'buildpacksDir', kind: 'string', default: '/tmp/buildpacks', usage: 'directory containing the buildpacks to try' },
+  { name: 'buildpacksDownloadDir', kind: 'string', default: '/tmp/buildpackdownloads', usage: 'directory to download buildpacks to' },
+  { name: 'buildArtifactsCacheDir', kind: 'string', default: '/tmp/cache', usage: 'directory where previous cached build artifacts should be extracted' },
+  { name: 'buildpackOrder', kind: 'string', default: '', usage: 'comma-separated list of buildpacks, to be tried in order' },
+  { name: 'skipDetect', kind: 'bool', default: false, usage: 'skip buildpack detect' },
+  { name: 'skipCertVerify', kind: 'bool', default: false, usage: 'skip SSL certificate verification' },
+  { name: 'credhubConnectAttempts', kind: 'int', default: 3, usage: 'number of times that the credhub client will attempt to connect to credhub' },
+  { name: 'credhubRetryDelay', kind: 'duration', default: 1000, usage: 'delay duration that the credhub client will wait before retrying the connection to credhub' },
+];
+
+export interface BuilderConfig {
+  buildDir: string;
+  outputDroplet: string;
+  outputMetadata: string;
+  outputBuildArtifactsCache: string;
+  buildpacksDir: string;
+  buildpacksDownloadDir: string;
+  buildArtifactsCacheDir: string;
+  /** Split on `,` with no trimming; empty elements are kept. */
+  buildpackOrder: string[];
+  skipDetect: boolean;
+  skipCertVerify: boolean;
+  credhubConnectAttempts: number;
+  credhubRetryDelayMs: number;
+}
+
+export type ParsedArgs = { kind: 'config'; config: BuilderConfig } | { kind: 'exit'; code: number; stderr: string };
+
+export function parseBuilderArgs(args: readonly string[]): ParsedArgs {
+  const parsed = parseFlags('builder', BUILDER_FLAGS, args);
+  if (parsed.kind === 'help') return { kind: 'exit', code: 0, stderr: parsed.output };
+  if (parsed.kind === 'error') return { kind: 'exit', code: 2, stderr: parsed.output };
+  const v = parsed.values;
+  // CONTRACT §2.2: every string flag whose value is empty, in flag-name byte order.
+  const missing = BUILDER_FLAGS.filter((f) => f.kind === 'string' && v[f.name] === '')
+    .map((f) => f.name)
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  if (missing.length > 0) {
+    return { kind: 'exit', code: 1, stderr: `${missing.map((n) => `missing flag: -${n}`).join(', ')}\n` };
+  }
+  const path = (name: string) => goClean(v[name] as string);
+  return {
+    kind: 'config',
+    config: {
+      buildDir: path('buildDir'),
+      outputDroplet: path('outputDroplet'),
+      outputMetadata: path('outputMetadata'),
+      outputBuildArtifactsCache: path('outputBuildArtifactsCache'),
+      buildpacksDir: path('buildpacksDir'),
+      buildpacksDownloadDir: path('buildpacksDownloadDir'),
+      buildArtifactsCacheDir: path('buildArtifactsCacheDir'),
+      buildpackOrder: (v.buildpackOrder as string).split(','),
+      skipDetect: v.skipDetect as boolean,
+      skipCertVerify: v.skipCertVerify as boolean,
+      credhubConnectAttempts: v.credhubConnectAttempts as number,
+      credhubRetryDelayMs: v.credhubRetryDelay as number,
+    },
+  };
+}

@@ -1,0 +1,36 @@
+// The `builder` executable: parse flags, prepare the environment, stage, report (CONTRACT §2).
+import { LifecycleError, ExitCode } from '@cf-lifecycle/contract';
+import { parseBuilderArgs } from './config.ts';
+import { StartupError, prepareEnvironment } from './environment.ts';
+import { installSignalHandlers, removeTemporaries } from './process-registry.ts';
+import { stage } from './stage.ts';
+
+export { BUILDER_FLAGS, parseBuilderArgs, type BuilderConfig } from './config.ts';
+
+/** Runs the builder with `args` (without argv[0]); resolves to the exit status. */
+export async function runBuilder(args: readonly string[]): Promise<number> {
+  const parsed = parseBuilderArgs(args);
+  if (parsed.kind === 'exit') {
+    process.stderr.write(parsed.stderr);
+    return parsed.code;
+  }
+  installSignalHandlers();
+  try {
+    await prepareEnvironment(parsed.config, process.env);
+    await stage(parsed.config);
+    return ExitCode.Success;
+  } catch (err) {
+    removeTemporaries();
+    if (err instanceof StartupError) {
+      process.stderr.write(err.message);
+      return err.exitCode;
+    }
+    if (err instanceof LifecycleError) {
+      process.stderr.write(`${err.message}\n`);
+      return err.exitCode;
+    }
+    // An unexpected failure is still one line, never a stack trace.
+    process.stderr.write(`${(err as Error)?.message ?? String(err)}\n`);
+    return ExitCode.Failure;
+  }
+}

@@ -1,0 +1,77 @@
+// Process types from launch.yml, `bin/release` and the Procfile (CONTRACT §2.12).
+import fs from 'node:fs';
+import {
+  ProcfileInvalidError,
+  ReleaseFailedError,
+  StagingError,
+  YamlError,
+  goPathError,
+  mergeProcesses,
+  parseLaunchYml,
+  parseProcfile,
+  parseReleaseOutput,
+  type ProcessEntry,
+} from '@cf-lifecycle/contract';
+import type { BuilderConfig } from '../config.ts';
+import type { StagingPlan } from '../plan.ts';
+import { runScript } from '../run-script.ts';
+
+/** Reads a file; undefined when it does not exist. Other errors are Go-rendered. */
+function readOptional(path: string): string | undefined {
+  try {
+    return fs.readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new StagingError(goPathError((err as NodeJS.ErrnoException).code === 'EISDIR' ? 'read' : 'open', path, err));
+  }
+}
+
+function launchProcesses(path: string): ProcessEntry[] | undefined {
+  const text = readOptional(path);
+  if (text === undefined) return undefined;
+  try {
+    return parseLaunchYml(text);
+  } catch (err) {
+    // Raw YAML error text, exit 1.
+    throw new StagingError((err as Error).message);
+  }
+}
+
+export async function collectProcesses(config: BuilderConfig, plan: StagingPlan, finalRoot: string): Promise<ProcessEntry[]> {
+  let processes: ProcessEntry[] = [];
+  // Quirks Q3/Q4 fixed: each launch.yml is read from the deps slot its buildpack actually received.
+  for (let i = 0; i < plan.supplyKeys.length; i++) {
+    const supplied = launchProcesses(`${plan.depsDir}/${plan.depsIndex(i)}/launch.yml`);
+    if (supplied) processes = mergeProcesses(processes, supplied);
+  }
+  const finalLaunch = launchProcesses(`${plan.depsDir}/${plan.finalDepsIndex}/launch.yml`);
+  if (finalLaunch) {
+    processes = mergeProcesses(processes, finalLaunch);
+  } else {
+    const release = await runScript(`${finalRoot}/bin/release`, [config.buildDir], { capture: 'stdout' });
+    if (release.failure !== undefined) throw new ReleaseFailedError(release.failure);
+    try {
+      processes = mergeProcesses(processes, parseReleaseOutput(release.stdout));
+    } catch (err) {
+      if (err instanceof YamlError) throw new ReleaseFailedError(`buildpack's release output invalid: ${err.message}`);
+      throw err;
+    }
+  }
+  // Read after the final step: buildpacks may create or modify the Procfile.
+  const procfilePath = `${config.buildDir}/Procfile`;
+  let procfile: string | undefined;
+  try {
+    procfile = readOptional(procfilePath);
+  } catch (err) {
+    throw new StagingError(`Failed to read command from Procfile: ${(err as Error).message}`);
+  }
+  if (procfile !== undefined) {
+    try {
+      processes = mergeProcesses(processes, parseProcfile(procfile));
+    } catch (err) {
+      if (err instanceof ProcfileInvalidError || err instanceof YamlError) throw new StagingError('Failed to read command from Procfile: invalid YAML');
+      throw err;
+    }
+  }
+  return processes;
+}

@@ -1,0 +1,55 @@
+// Running buildpack scripts and tools the way the reference does (CONTRACT §2.11): executed directly
+// (shebang), the builder's environment and working directory, no stdin, failures rendered as Go does.
+import { spawn } from 'node:child_process';
+import { goErrnoText, goExitText } from '@cf-lifecycle/contract';
+import { trackChild } from './process-registry.ts';
+
+export interface ScriptResult {
+  /** undefined on success; otherwise Go's rendering: `exit status 1`, `signal: killed`, `fork/exec <path>: permission denied`. */
+  failure?: string;
+  stdout: string;
+  /** Combined output when `capture: 'combined'`. */
+  output: string;
+}
+
+export interface RunOptions {
+  /** `inherit`: stdout and stderr stream live to ours. `stdout`: capture stdout, stderr streams. `combined`: capture both. */
+  capture: 'inherit' | 'stdout' | 'combined';
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+export function runScript(file: string, args: readonly string[], opts: RunOptions): Promise<ScriptResult> {
+  return new Promise((resolve) => {
+    const stdio: Array<'ignore' | 'inherit' | 'pipe'> =
+      opts.capture === 'inherit' ? ['ignore', 'inherit', 'inherit'] : opts.capture === 'stdout' ? ['ignore', 'pipe', 'inherit'] : ['ignore', 'pipe', 'pipe'];
+    let child;
+    try {
+      child = spawn(file, args, { stdio, env: opts.env ?? process.env, cwd: opts.cwd, detached: true });
+    } catch (err) {
+      resolve({ failure: spawnFailure(file, err), stdout: '', output: '' });
+      return;
+    }
+    trackChild(child);
+    const stdout: Buffer[] = [];
+    const output: Buffer[] = [];
+    child.stdout?.on('data', (d: Buffer) => {
+      stdout.push(d);
+      output.push(d);
+    });
+    child.stderr?.on('data', (d: Buffer) => output.push(d));
+    let spawnError: unknown;
+    child.once('error', (err) => (spawnError = err));
+    child.once('close', (code, signal) => {
+      const result = { stdout: Buffer.concat(stdout).toString('utf8'), output: Buffer.concat(output).toString('utf8') };
+      if (spawnError) resolve({ ...result, failure: spawnFailure(file, spawnError) });
+      else if (code === 0) resolve(result);
+      else resolve({ ...result, failure: goExitText(code, signal) });
+    });
+  });
+}
+
+function spawnFailure(file: string, err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  return `fork/exec ${file}: ${goErrnoText(e.code, e.message)}`;
+}
