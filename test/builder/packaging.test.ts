@@ -1,0 +1,238 @@
+// CONTRACT §2.16: packaging: droplet layout, app copy, cache tarball, packaging errors; decided fix Q7
+// (failure result.json after a packaging error) and "no partial outputs" (docs/compatibility.md).
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Workspace, xxhash64Hex } from '../helpers/stage.ts';
+import { FIXTURE_TOOLS, failureResult, precreateResult, siblings, tarListing } from '../helpers/records.ts';
+
+let ws: Workspace;
+beforeEach(() => {
+  ws = new Workspace();
+});
+afterEach(() => ws.cleanup());
+
+const SIMPLE_APP = ['./app/', './app/.hidden', './app/app.sh', './app/link-to-app.sh', './app/sub/', './app/sub/file.txt'];
+const SKELETON = ['./', './deps/', './logs/', './profile.d/', './staging_info.yml', './tmp/'];
+const sorted = (entries: string[]) => [...entries].sort();
+
+/** Extracts a tarball with GNU tar into a fresh directory and returns it. */
+function extract(file: string): string {
+  const dir = fs.mkdtempSync(path.join(ws.root, 'extracted-'));
+  execFileSync('tar', ['-xzf', file, '-C', dir]);
+  return dir;
+}
+
+describe('CONTRACT §2.16 packaging', () => {
+  describe('the droplet', () => {
+    it('compile buildpack: exactly ./, ./app/…, ./deps/, ./logs/, ./profile.d/, ./staging_info.yml, ./tmp/', async () => {
+      ws.installBuildpack('always-detects');
+      const result = await ws.stage(['always-detects']);
+      expect(result.code).toBe(0);
+      expect(ws.dropletListing()).toEqual(sorted([...SKELETON, ...SIMPLE_APP, './app/compiled-by-always-detects']));
+      expect(ws.dropletFile('./app/compiled-by-always-detects')).toBe('compiled by always-detects\n');
+      expect(ws.dropletFile('./app/sub/file.txt')).toBe('a file in a subdirectory\n');
+    });
+
+    it('finalize buildpack after a supply buildpack: plus ./deps/<idx>/… and ./profile.d/<files>', async () => {
+      ws.installBuildpack('has-supply-only');
+      ws.installBuildpack('has-finalize');
+      const result = await ws.stage(['has-supply-only', 'has-finalize'], { skipDetect: true });
+      expect(result.code).toBe(0);
+      expect(ws.dropletListing()).toEqual(
+        sorted([
+          ...SKELETON,
+          ...SIMPLE_APP,
+          './deps/0/',
+          './deps/0/supplied-by-has-supply-only',
+          './deps/1/',
+          './deps/1/finalized-by-has-finalize',
+          './deps/1/supplied-by-has-finalize',
+          './profile.d/has-finalize.sh',
+        ]),
+      );
+      expect(ws.dropletFile('./deps/0/supplied-by-has-supply-only')).toBe('supplied by has-supply-only\n');
+      expect(ws.dropletFile('./deps/1/finalized-by-has-finalize')).toBe('finalized by has-finalize\n');
+      expect(ws.dropletFile('./profile.d/has-finalize.sh')).toBe('export HAS_FINALIZE=1\n');
+    });
+
+    it('an empty app: ./app/ with nothing in it', async () => {
+      ws.cleanup();
+      ws = new Workspace(null);
+      ws.installBuildpack('has-finalize');
+      const result = await ws.stage(['has-finalize']);
+      expect(result.code).toBe(0);
+      expect(ws.dropletListing().filter((e) => e.startsWith('./app/'))).toEqual(['./app/']);
+    });
+
+    it('the app is copied with `cp -a`: modes, symlinks, dotfiles, empty dirs and timestamps are preserved', async () => {
+      ws.installBuildpack('has-finalize');
+      const app = ws.buildDir;
+      fs.chmodSync(path.join(app, 'app.sh'), 0o750);
+      fs.chmodSync(path.join(app, '.hidden'), 0o600);
+      fs.chmodSync(path.join(app, 'sub'), 0o701);
+      fs.mkdirSync(path.join(app, 'empty-dir'));
+      fs.symlinkSync('/nonexistent/target', path.join(app, 'dangling-link'));
+      const stamp = new Date('2001-02-03T04:05:06Z');
+      fs.utimesSync(path.join(app, 'sub', 'file.txt'), stamp, stamp);
+      fs.utimesSync(path.join(app, 'sub'), stamp, stamp);
+      fs.chmodSync(app, 0o750);
+
+      const result = await ws.stage(['has-finalize']);
+      expect(result.code).toBe(0);
+      const out = path.join(extract(ws.outputDroplet), 'app');
+      const mode = (p: string) => fs.lstatSync(path.join(out, p)).mode & 0o7777;
+      expect(mode('.')).toBe(0o750);
+      expect(mode('app.sh')).toBe(0o750);
+      expect(mode('.hidden')).toBe(0o600);
+      expect(mode('sub')).toBe(0o701);
+      expect(mode('sub/file.txt')).toBe(0o644);
+      expect(fs.readFileSync(path.join(out, '.hidden'), 'utf8')).toBe('a dotfile that must reach the droplet\n');
+      expect(fs.readlinkSync(path.join(out, 'link-to-app.sh'))).toBe('app.sh');
+      expect(fs.readlinkSync(path.join(out, 'dangling-link'))).toBe('/nonexistent/target');
+      expect(fs.readdirSync(path.join(out, 'empty-dir'))).toEqual([]);
+      expect(fs.statSync(path.join(out, 'sub', 'file.txt')).mtime.getTime()).toBe(stamp.getTime());
+      expect(fs.statSync(path.join(out, 'sub')).mtime.getTime()).toBe(stamp.getTime());
+    });
+
+    it('tmp/ and logs/ are empty directories; staging_info.yml is a file', async () => {
+      ws.installBuildpack('always-detects');
+      await ws.stage(['always-detects']);
+      const out = extract(ws.outputDroplet);
+      expect(fs.readdirSync(path.join(out, 'tmp'))).toEqual([]);
+      expect(fs.readdirSync(path.join(out, 'logs'))).toEqual([]);
+      expect(fs.statSync(path.join(out, 'staging_info.yml')).isFile()).toBe(true);
+    });
+
+    it('is a gzip-compressed tar that GNU tar and gzip read', async () => {
+      ws.installBuildpack('always-detects');
+      await ws.stage(['always-detects']);
+      for (const file of [ws.outputDroplet, ws.outputCache]) {
+        expect([...fs.readFileSync(file).subarray(0, 2)]).toEqual([0x1f, 0x8b]);
+        execFileSync('gzip', ['-t', file]);
+        execFileSync('tar', ['-tzf', file]);
+      }
+    });
+
+    it('overwrites an existing droplet and cache tarball', async () => {
+      fs.mkdirSync(path.dirname(ws.outputDroplet), { recursive: true });
+      fs.writeFileSync(ws.outputDroplet, 'an old droplet');
+      fs.writeFileSync(ws.outputCache, 'an old cache');
+      ws.installBuildpack('always-detects');
+      const result = await ws.stage(['always-detects']);
+      expect(result.code).toBe(0);
+      expect(ws.dropletListing()).toContain('./staging_info.yml');
+      expect(tarListing(ws.outputCache)).toEqual(['./', './final/']);
+    });
+  });
+
+  describe('the build artifacts cache tarball', () => {
+    it('contains ./, ./final/… and ./<xxhash(key)>/… of the supply buildpacks', async () => {
+      ws.installBuildpack('always-detects-creates-build-artifacts');
+      ws.installBuildpack('always-detects-creates-build-artifacts', 'the-final-one');
+      const result = await ws.stage(['always-detects-creates-build-artifacts', 'the-final-one'], { skipDetect: true });
+      expect(result.code).toBe(0);
+      const s = '5197145f32956b5e';
+      expect(xxhash64Hex('always-detects-creates-build-artifacts')).toBe(s);
+      expect(tarListing(ws.outputCache)).toEqual(sorted(['./', './final/', './final/compiled-artifact', `./${s}/`, `./${s}/supplied-artifact`]));
+      expect(ws.dropletFile(`./${s}/supplied-artifact`, ws.outputCache)).toBe('supplied artifact\n');
+      expect(ws.dropletFile('./final/compiled-artifact', ws.outputCache)).toBe('compiled artifact\n');
+    });
+
+    it('detect mode: ./final/… only', async () => {
+      ws.installBuildpack('always-detects-creates-build-artifacts');
+      const result = await ws.stage(['always-detects-creates-build-artifacts']);
+      expect(result.code).toBe(0);
+      expect(tarListing(ws.outputCache)).toEqual(['./', './final/', './final/compiled-artifact']);
+    });
+  });
+
+  describe('packaging errors exit 1, write the failure result.json (Q7 fixed) and leave no partial outputs', () => {
+    beforeEach(() => precreateResult(ws));
+
+    /** Nothing at the droplet and cache paths, and nothing but result.json beside them. */
+    function expectNoOutputs() {
+      expect(fs.existsSync(ws.outputDroplet)).toBe(false);
+      expect(fs.existsSync(ws.outputCache)).toBe(false);
+      expect(siblings(ws.outputDroplet)).toEqual(['result.json']);
+      expect(ws.leftovers()).toEqual([]);
+    }
+
+    it('tmp/ or logs/ cannot be created: `Failed to set up droplet filesystem: <err>`', async () => {
+      ws.installBuildpack('finalize-blocks-droplet-tmp-dir');
+      const result = await ws.stage(['finalize-blocks-droplet-tmp-dir'], { skipDetect: true });
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(result.stderr.startsWith('Failed to set up droplet filesystem: ')).toBe(true);
+      expect(result.stderr.split('\n')).toHaveLength(2);
+      expect(fs.readFileSync(ws.outputMetadata, 'utf8')).toBe(failureResult(['finalize-blocks-droplet-tmp-dir']));
+      expectNoOutputs();
+    });
+
+    it('the build dir is gone at copy time: cp’s stderr passes through, then `Failed to copy compiled droplet: exit status 1`', async () => {
+      ws.installBuildpack('deletes-build-dir');
+      const result = await ws.stage(['deletes-build-dir']);
+      expect(result).toMatchObject({
+        code: 1,
+        stdout: '',
+        stderr: `cp: cannot stat '${ws.buildDir}': No such file or directory\nFailed to copy compiled droplet: exit status 1\n`,
+      });
+      expect(fs.readFileSync(ws.outputMetadata, 'utf8')).toBe(failureResult(['deletes-build-dir']));
+      expectNoOutputs();
+    });
+
+    it('tar fails for the droplet: `Failed to compress droplet filesystem: <tar output>: <err>`', async () => {
+      ws.installBuildpack('always-detects');
+      const result = await ws.stage(['always-detects'], {
+        env: { PATH: `${path.join(FIXTURE_TOOLS, 'failing-tar')}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`, FAIL_TAR_FOR_DIR: `${ws.tmpDir}/contents*` },
+      });
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe('always-detects: compile\n');
+      expect(result.stderr.startsWith('Failed to compress droplet filesystem: tar: simulated failure')).toBe(true);
+      expect(result.stderr.endsWith(': exit status 2\n')).toBe(true);
+      expect(fs.readFileSync(ws.outputMetadata, 'utf8')).toBe(failureResult(['always-detects']));
+      expectNoOutputs();
+    });
+
+    it('tar fails for the cache: `Failed to compress build artifacts: <tar output>: <err>`', async () => {
+      ws.installBuildpack('always-detects');
+      const result = await ws.stage(['always-detects'], {
+        env: { PATH: `${path.join(FIXTURE_TOOLS, 'failing-tar')}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`, FAIL_TAR_FOR_DIR: ws.cacheDir },
+      });
+      expect(result.code).toBe(1);
+      expect(result.stderr.startsWith('Failed to compress build artifacts: tar: simulated failure')).toBe(true);
+      expect(result.stderr.endsWith(': exit status 2\n')).toBe(true);
+      expect(fs.readFileSync(ws.outputMetadata, 'utf8')).toBe(failureResult(['always-detects']));
+      expectNoOutputs();
+    });
+
+    it('no tar on PATH: `Unable to find tar executable: <err>`', async () => {
+      ws.installBuildpack('always-detects');
+      const bin = path.join(ws.root, 'only-bash-and-cp');
+      fs.mkdirSync(bin);
+      for (const tool of ['bash', 'cp']) fs.symlinkSync(execFileSync('bash', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim(), path.join(bin, tool));
+      const result = await ws.stage(['always-detects'], { env: { PATH: bin } });
+      expect(result.stdout).toBe('always-detects: compile\n');
+      expect(result.code).toBe(1);
+      expect(result.stderr.startsWith('Unable to find tar executable: ')).toBe(true);
+      expect(result.stderr.split('\n')).toHaveLength(2);
+      expect(fs.readFileSync(ws.outputMetadata, 'utf8')).toBe(failureResult(['always-detects']));
+      expectNoOutputs();
+    });
+
+    it('the parent of -outputBuildArtifactsCache cannot be created: `Failed to create output build artifacts cache dir: <err>`', async () => {
+      ws.installBuildpack('always-detects');
+      const blocker = path.join(ws.root, 'blocker');
+      fs.writeFileSync(blocker, '');
+      const result = await ws.stage(['always-detects'], { extra: [`-outputBuildArtifactsCache=${blocker}/sub/cache.tgz`] });
+      expect(result.code).toBe(1);
+      expect(result.stderr.startsWith('Failed to create output build artifacts cache dir: ')).toBe(true);
+      expect(result.stderr.split('\n')).toHaveLength(2);
+      expect(fs.readFileSync(ws.outputMetadata, 'utf8')).toBe(failureResult(['always-detects']));
+      expect(fs.existsSync(ws.outputDroplet)).toBe(false);
+      expect(siblings(ws.outputDroplet)).toEqual(['result.json']);
+      expect(ws.leftovers()).toEqual([]);
+    });
+  });
+});
