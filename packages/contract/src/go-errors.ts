@@ -1,6 +1,14 @@
 // How Go renders operating-system and process errors; these texts reach stderr through the builder's
 // messages (`stat <path>: no such file or directory`, `exit status 1`, `signal: killed`).
 
+/** An error whose message is a Go error text; the caller decides which prefix it gets. */
+export class GoError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'GoError';
+  }
+}
+
 const ERRNO_TEXT: Record<string, string> = {
   ENOENT: 'no such file or directory',
   EACCES: 'permission denied',

@@ -6,6 +6,7 @@ export * from './yaml.ts';
 export * from './buildpack-files.ts';
 export * from './errors.ts';
 export * from './go-errors.ts';
+export * from './go-url.ts';
 export * from './xxhash64.ts';
 export * from './buildpack-key.ts';
 export * from './paths.ts';

@@ -3,9 +3,8 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { rootCertificates } from 'node:tls';
-import { goErrnoText } from '../../contract/src/go-errors.ts';
+import { goErrnoText, parseGoUrl, type GoUrl } from '@cf-lifecycle/contract';
 import { GoError } from './errors.ts';
-import { parseGoUrl, type GoUrl } from './go-url.ts';
 import { certificatesFromPem, x509KeyPair, type ClientKeyPair } from './pem.ts';
 
 export interface CredhubClient {

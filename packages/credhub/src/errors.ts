@@ -1,3 +1,5 @@
+export { GoError } from '@cf-lifecycle/contract';
+
 /**
  * A failed interpolation (CONTRACT §6). The message is the reference's error text without the
  * `Unable to interpolate credhub refs: ` prefix that the builder, launcher and shell add.
@@ -6,13 +8,5 @@ export class CredhubError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'CredhubError';
-  }
-}
-
-/** A Go error text that one step produced; the caller decides which prefix it gets. */
-export class GoError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'GoError';
   }
 }

@@ -2,8 +2,7 @@
 // Decided deviations from the reference: attempts < 1 is an error instead of emptying VCAP_SERVICES
 // (quirk Q25 fixed), and there is no sleep after the final failed attempt (quirk Q28 fixed). The
 // textual `"credhub-ref"` test (Q26) and the re-serialized body on the fixed API path (Q27) are kept.
-import { GoJsonSyntaxError, goJson, goJsonParse } from '../../contract/src/gojson.ts';
-import { goJsonKind } from '../../contract/src/platform-options.ts';
+import { GoJsonSyntaxError, goJson, goJsonParse, goJsonKind } from '@cf-lifecycle/contract';
 import { setUpCredhubClient, type CredhubClient } from './client.ts';
 import { CredhubError, GoError } from './errors.ts';
 import { serverErrorText } from './server-error.ts';

@@ -3,8 +3,7 @@
 // key or response body.
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { isIP } from 'node:net';
-import { goErrnoText } from '../../contract/src/go-errors.ts';
-import { goStrconvQuote } from '../../contract/src/gojson.ts';
+import { goErrnoText, goStrconvQuote } from '@cf-lifecycle/contract';
 
 /** What the transport knows about the connection when it failed. */
 export interface ConnectionFacts {

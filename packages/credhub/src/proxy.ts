@@ -2,9 +2,8 @@
 // HTTPS_PROXY for https, HTTP_PROXY for http (upper case first), NO_PROXY exclusions, and never a
 // proxy for localhost or loopback addresses.
 import { BlockList, isIP } from 'node:net';
-import { goStrconvQuote } from '../../contract/src/gojson.ts';
+import { goStrconvQuote, hostnameAndPort, parseGoUrl, type GoUrl } from '@cf-lifecycle/contract';
 import { GoError } from './errors.ts';
-import { hostnameAndPort, parseGoUrl, type GoUrl } from './go-url.ts';
 
 function getEnvAny(env: NodeJS.ProcessEnv, ...names: string[]): string {
   for (const name of names) {

@@ -2,8 +2,7 @@
 // `json.Decoder` into `{Name string "error"; Description string "error_description"}`: only the first
 // JSON value counts, member names match case-insensitively, and the text is `<error>: <description>`,
 // `<error>`, or empty.
-import { GoJsonSyntaxError, goJsonParse } from '../../contract/src/gojson.ts';
-import { goJsonKind } from '../../contract/src/platform-options.ts';
+import { GoJsonSyntaxError, goJsonParse, goJsonKind } from '@cf-lifecycle/contract';
 
 const UNDECODABLE = 'The response body could not be decoded: ';
 

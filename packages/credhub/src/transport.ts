@@ -6,10 +6,9 @@ import https from 'node:https';
 import tls from 'node:tls';
 import type { Socket } from 'node:net';
 import { isIP } from 'node:net';
-import { goStrconvQuote } from '../../contract/src/gojson.ts';
+import { goStrconvQuote, formatRequestUrl, hostnameAndPort, type GoUrl } from '@cf-lifecycle/contract';
 import type { CredhubClient } from './client.ts';
 import { GoError } from './errors.ts';
-import { formatRequestUrl, hostnameAndPort, type GoUrl } from './go-url.ts';
 import { goCheckServerIdentity, goNetErrorText, joinHostPort, type ConnectionFacts } from './net-errors.ts';
 import { proxyFor } from './proxy.ts';
 

@@ -1,8 +1,8 @@
 // The credhub URI as Go's `net/url` parses and prints it. The reference client keeps only the scheme,
 // user info, host and fragment of the URI and replaces its path and query with the API path
 // (CONTRACT §6, quirk Q27); errors and the URL shown in connection errors are Go's texts.
-import { goStrconvQuote } from '../../contract/src/gojson.ts';
-import { GoError } from './errors.ts';
+import { GoError } from './go-errors.ts';
+import { goStrconvQuote } from './gojson.ts';
 
 export interface GoUrl {
   /** Lower-cased, as Go stores it. */
