@@ -15,3 +15,4 @@ export * from './result.ts';
 export * from './database-url.ts';
 export * from './platform-options.ts';
 export * from './bytefmt.ts';
+export * from './vcap-application.ts';

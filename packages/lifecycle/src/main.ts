@@ -2,9 +2,13 @@
 // links); it runs the command named by the file it was started as.
 import path from 'node:path';
 import { runBuilder } from '@cf-lifecycle/builder';
+import { runGetenv, runLauncher, runShell } from '@cf-lifecycle/launcher';
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   builder: runBuilder,
+  launcher: runLauncher,
+  shell: runShell,
+  getenv: runGetenv,
 };
 
 async function main(): Promise<number> {
