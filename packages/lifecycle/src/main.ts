@@ -1,14 +1,15 @@
 // Entry point of the lifecycle bundle. Every executable in dist/lifecycle/ is the same binary (hard
 // links); it runs the command named by the file it was started as.
 import path from 'node:path';
-import { runBuilder } from '@cf-lifecycle/builder';
-import { runGetenv, runLauncher, runShell } from '@cf-lifecycle/launcher';
 
+// Each command's code is loaded only when that command runs: the launcher sits on every app
+// instance's start path and should not pay for the builder's modules (esbuild keeps dynamic imports
+// lazy inside the single bundle).
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
-  builder: runBuilder,
-  launcher: runLauncher,
-  shell: runShell,
-  getenv: runGetenv,
+  builder: async (args) => (await import('@cf-lifecycle/builder')).runBuilder(args),
+  launcher: async (args) => (await import('@cf-lifecycle/launcher')).runLauncher(args),
+  shell: async (args) => (await import('@cf-lifecycle/launcher')).runShell(args),
+  getenv: async (args) => (await import('@cf-lifecycle/launcher')).runGetenv(args),
 };
 
 async function main(): Promise<number> {
