@@ -20,7 +20,7 @@ const runtimeVersion = JSON.parse(fs.readFileSync(path.join(root, 'node_modules'
 const lifecycleVersion = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).version;
 
 /** The executables of the bundle; each one is a hard link of the SEA binary. */
-export const EXECUTABLES = ['builder', 'launcher', 'shell', 'getenv'];
+export const EXECUTABLES = ['builder', 'launcher', 'shell', 'getenv', 'healthcheck'];
 
 // The SEA fuse is a fixed string that Node's binary carries; postject flips it when injecting.
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';

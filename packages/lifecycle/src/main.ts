@@ -10,6 +10,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   launcher: async (args) => (await import('@cf-lifecycle/launcher')).runLauncher(args),
   shell: async (args) => (await import('@cf-lifecycle/launcher')).runShell(args),
   getenv: async (args) => (await import('@cf-lifecycle/launcher')).runGetenv(args),
+  healthcheck: async (args) => (await import('@cf-lifecycle/healthcheck')).runHealthcheck(args),
 };
 
 async function main(): Promise<number> {
