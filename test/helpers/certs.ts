@@ -19,7 +19,7 @@ export interface TestCertificates {
   dir: string;
   /** The CA that signed `server` and `client`. */
   ca: KeyPair;
-  /** Valid for 127.0.0.1 and localhost, signed by `ca`. */
+  /** Valid for 127.0.0.1, localhost and credhub.example.invalid, signed by `ca`. */
   server: KeyPair;
   /** A client certificate (CN=instance-identity), signed by `ca`. */
   client: KeyPair;
@@ -50,7 +50,8 @@ function signedBy(dir: string, name: string, subject: string, extensions: string
 /** Generates a fresh set of certificates in a temporary directory (a second or two of CPU). */
 export function generateCertificates(): TestCertificates {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifecycle-certs-'));
-  const serverNames = 'subjectAltName=IP:127.0.0.1,DNS:localhost\n';
+  // `credhub.example.invalid` is only ever reached through the test's CONNECT proxy (no DNS lookup).
+  const serverNames = 'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:credhub.example.invalid\n';
   openssl(
     ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=lifecycle-test-ca',
       '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'],

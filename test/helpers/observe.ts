@@ -1,7 +1,7 @@
 // Small helpers to prepare a workspace and read what a staging left behind.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Workspace } from './stage.ts';
+import { FIXTURE_BUILDPACKS, xxhash64Hex, type Workspace } from './stage.ts';
 
 /** Creates an empty result.json, the way the reference tests do, so "not written" is observable. */
 export function presetEmptyResult(ws: Workspace): void {
@@ -40,5 +40,18 @@ export function envSeenByCompile(ws: Workspace): Record<string, string> {
 
 /** Milliseconds between consecutive timestamps. */
 export function gaps(times: readonly number[]): number[] {
-  return times.slice(1).map((t, i) => t - times[i]);
+  return times.slice(1).map((t, i) => t - times[i]!);
+}
+
+/**
+ * Installs every fixture named in `order` (once each; keys that are not fixture names, such as
+ * URLs, are left alone) and runs the builder with that order.
+ */
+export function stageFixtures(ws: Workspace, order: readonly string[], opts: Parameters<Workspace['stage']>[1] = {}): ReturnType<Workspace['stage']> {
+  for (const key of new Set(order)) {
+    if (/^[a-z0-9-]+$/.test(key) && fs.existsSync(path.join(FIXTURE_BUILDPACKS, key)) && !fs.existsSync(path.join(ws.buildpacksDir, xxhash64Hex(key)))) {
+      ws.installBuildpack(key);
+    }
+  }
+  return ws.stage(order, opts);
 }

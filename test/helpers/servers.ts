@@ -102,7 +102,7 @@ export async function startBuildpackServer(opts: { tls?: TlsFiles; routes?: Reco
   const routes = new Map<string, Reply>(Object.entries(opts.routes ?? {}));
   const server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }) : http.createServer();
   const started = await listen(server as http.Server, (req, res) => {
-    const p = decodeURIComponent(req.url.split('?')[0]);
+    const p = decodeURIComponent(req.url.split('?')[0] ?? '');
     const reply = routes.get(p);
     if (reply !== undefined) return send(res, reply);
     if (opts.staticDir) {
@@ -166,4 +166,63 @@ export function unusedPort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
+}
+
+export interface ConnectProxy {
+  /** `http://127.0.0.1:<port>`, for HTTPS_PROXY / HTTP_PROXY. */
+  url: string;
+  /** The `host:port` of every CONNECT request received. */
+  connects: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * An HTTP proxy that only tunnels (CONNECT), always to 127.0.0.1 on the port `route` picks for the
+ * requested `host:port`; so made-up host names are never resolved and nothing leaves the machine.
+ */
+export async function startConnectProxy(route: (hostPort: string) => number | undefined): Promise<ConnectProxy> {
+  const connects: string[] = [];
+  const sockets = new Set<net.Socket>();
+  const server = http.createServer((_req, res) => {
+    res.writeHead(405);
+    res.end();
+  });
+  server.on('connect', (req: http.IncomingMessage, client: net.Socket, head: Buffer) => {
+    const target = req.url ?? '';
+    connects.push(target);
+    const port = route(target);
+    if (port === undefined) {
+      client.end('HTTP/1.1 502 Bad Gateway\r\n\r\n');
+      return;
+    }
+    const upstream = net.connect(port, '127.0.0.1', () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      if (head.length) upstream.write(head);
+      upstream.pipe(client);
+      client.pipe(upstream);
+    });
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => {
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    connects,
+    close: () =>
+      new Promise<void>((done) => {
+        for (const s of sockets) s.destroy();
+        server.closeAllConnections();
+        server.close(() => done());
+      }),
+  };
 }

@@ -41,3 +41,15 @@ describe('DATABASE_URL derivation (CONTRACT §7)', () => {
     expect(databaseUrlFromServices(vcap)).toBe('postgres://a:a@ahost/db');
   });
 });
+
+describe('DATABASE_URL is the URL re-serialized as Go does (CONTRACT §7)', () => {
+  it.each([
+    ['postgres://user:pass:word@host/db', 'postgres://user:pass%3Aword@host/db'],
+    ['postgres://user:p!ss*@host/db', 'postgres://user:p%21ss%2A@host/db'],
+    ['mysql://u%40x:p%2Fw@host:3306/db?reconnect=true#frag', 'mysql2://u%40x:p%2Fw@host:3306/db?reconnect=true#frag'],
+    ['postgres://host/my%20db', 'postgres://host/my%20db'],
+    ['postgres://host/my db', 'postgres://host/my%20db'],
+  ])('%s → %s', (uri, expected) => {
+    expect(databaseUrlFromServices(services(uri))).toBe(expected);
+  });
+});

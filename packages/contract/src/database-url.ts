@@ -1,6 +1,6 @@
 // DATABASE_URL from VCAP_SERVICES (CONTRACT §7).
 import { goJsonParse } from './gojson.ts';
-import { goUrlParseError } from './buildpack-key.ts';
+import { formatGoUrl, parseGoUrl, type GoUrl } from './go-url.ts';
 
 const SCHEMES: Record<string, string> = { mysql: 'mysql2', mysql2: 'mysql2', postgres: 'postgres', postgresql: 'postgres' };
 
@@ -35,11 +35,14 @@ export function databaseUrlFromServices(vcapServices: string): string | undefine
     }
   }
   for (const uri of uris) {
-    if (goUrlParseError(uri) !== undefined) continue;
-    const m = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(uri);
-    if (!m) continue;
-    const scheme = SCHEMES[m[1]!.toLowerCase()];
-    if (scheme) return scheme + uri.slice(m[1]!.length);
+    let url: GoUrl;
+    try {
+      url = parseGoUrl(uri);
+    } catch {
+      continue;
+    }
+    const scheme = SCHEMES[url.scheme];
+    if (scheme) return formatGoUrl({ ...url, scheme });
   }
   return undefined;
 }

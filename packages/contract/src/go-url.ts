@@ -13,6 +13,11 @@ export interface GoUrl {
   password: string | undefined;
   /** `host[:port]` after percent-decoding; brackets of IPv6 literals kept. */
   host: string;
+  /** The path as written (still escaped); `path` is its decoded form. */
+  rawPath: string;
+  path: string;
+  /** The query as written, without `?`. */
+  rawQuery: string;
   /** A `?` with nothing after it survives the path replacement (Go's `ForceQuery`). */
   forceQuery: boolean;
   /** The fragment exactly as written (still escaped). */
@@ -41,7 +46,7 @@ export function parseGoUrl(raw: string): GoUrl {
 
 function parseWithoutFragment(raw: string): GoUrl {
   if (/[\x00-\x1f\x7f]/.test(raw)) throw new Error('net/url: invalid control character in URL');
-  const url: GoUrl = { scheme: '', opaque: '', username: undefined, password: undefined, host: '', forceQuery: false, rawFragment: '' };
+  const url: GoUrl = { scheme: '', opaque: '', username: undefined, password: undefined, host: '', rawPath: '', path: '', rawQuery: '', forceQuery: false, rawFragment: '' };
   if (raw === '*') return url;
   let rest: string;
   [url.scheme, rest] = splitScheme(raw);
@@ -51,7 +56,10 @@ function parseWithoutFragment(raw: string): GoUrl {
     rest = rest.slice(0, -1);
   } else {
     const q = rest.indexOf('?');
-    if (q >= 0) rest = rest.slice(0, q);
+    if (q >= 0) {
+      url.rawQuery = rest.slice(q + 1);
+      rest = rest.slice(0, q);
+    }
   }
   if (!rest.startsWith('/')) {
     if (url.scheme !== '') {
@@ -71,8 +79,8 @@ function parseWithoutFragment(raw: string): GoUrl {
     }
     parseAuthority(authority, url);
   }
-  // The path itself is discarded, but Go still rejects a malformed escape in it.
-  unescape(rest, 'path');
+  url.path = unescape(rest, 'path');
+  url.rawPath = rest;
   return url;
 }
 
@@ -208,4 +216,47 @@ function escapeUserinfo(s: string): string {
       return b < 0x80 && /[A-Za-z0-9\-_.~$&+,;=]/.test(c) ? c : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
     })
     .join('');
+}
+
+/** Go's `shouldEscape` for the modes `URL.String()` uses on a path and on user info. */
+function shouldEscape(c: string, mode: 'path' | 'userinfo'): boolean {
+  if (/[A-Za-z0-9\-_.~]/.test(c)) return false;
+  if ('$&+,/:;=?@'.includes(c)) return mode === 'path' ? c === '?' : '@/?:'.includes(c);
+  return true;
+}
+
+function escapeBytes(s: string, mode: 'path' | 'userinfo'): string {
+  return [...Buffer.from(s, 'utf8')]
+    .map((b) => (b < 0x80 && !shouldEscape(String.fromCharCode(b), mode) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`))
+    .join('');
+}
+
+/** Go's `URL.EscapedPath`: the path as written when that is a valid encoding, else re-escaped. */
+function escapedPath(url: GoUrl): string {
+  const valid = [...url.rawPath].every((c) => "!$&'()*+,;=:@[]%".includes(c) || (c.charCodeAt(0) < 0x80 && !shouldEscape(c, 'path')));
+  return valid ? url.rawPath : escapeBytes(url.path, 'path');
+}
+
+/** Go's `URL.String()`: user info re-escaped, the path and query as written when valid. */
+export function formatGoUrl(url: GoUrl): string {
+  let out = url.scheme === '' ? '' : `${url.scheme}:`;
+  if (url.opaque !== '') {
+    out += url.opaque;
+  } else {
+    if (url.scheme !== '' || url.host !== '' || url.username !== undefined) {
+      if (url.host !== '' || url.path !== '' || url.username !== undefined) out += '//';
+      if (url.username !== undefined) {
+        out += escapeBytes(url.username, 'userinfo');
+        if (url.password !== undefined) out += `:${escapeBytes(url.password, 'userinfo')}`;
+        out += '@';
+      }
+      out += escapeHost(url.host);
+    }
+    const path = escapedPath(url);
+    if (path !== '' && !path.startsWith('/') && url.host !== '') out += '/';
+    out += path;
+  }
+  if (url.forceQuery || url.rawQuery !== '') out += `?${url.rawQuery}`;
+  if (url.rawFragment !== '') out += `#${url.rawFragment}`;
+  return out;
 }

@@ -13,7 +13,8 @@ export class YamlError extends Error {
 }
 
 /** A value decoded into Go's `interface{}`, with nested mappings keyed by their keys' text (quirk Q6 fixed). */
-export type YamlValue = string | number | boolean | null | YamlValue[] | Map<string, YamlValue>;
+/** Integers outside JavaScript's safe range stay exact as bigint (yaml.v2 decodes them as int64/uint64). */
+export type YamlValue = string | number | bigint | boolean | null | YamlValue[] | Map<string, YamlValue>;
 
 /** A node as yaml.v2's decoder sees it. */
 export interface YamlNode {
@@ -632,7 +633,11 @@ export class YamlDecoder {
       }
       const resolved = this.resolveNode(n);
       if (resolved.tag === TIMESTAMP_TAG) return n.value;
-      if (typeof resolved.value === 'bigint') return Number(resolved.value);
+      if (typeof resolved.value === 'bigint') {
+        const v = resolved.value;
+        const exact = v >= -(2n ** 63n) && v < 2n ** 64n && (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER));
+        return exact ? v : Number(v);
+      }
       return resolved.value;
     });
   }
