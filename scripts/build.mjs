@@ -88,9 +88,12 @@ async function main() {
     fs.writeFileSync(path.join(staging, '.build-stamp'), stamp);
     log(`injected code into the Node ${runtimeVersion} runtime`);
 
+    // Swap with two renames, so that dist/lifecycle is missing only between them (tests may be running).
     const target = path.join(dist, 'lifecycle');
-    fs.rmSync(target, { recursive: true, force: true });
+    const old = `${staging}.old`;
+    if (fs.existsSync(target)) fs.renameSync(target, old);
     fs.renameSync(staging, target);
+    fs.rmSync(old, { recursive: true, force: true });
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
   }
