@@ -15,6 +15,8 @@ export const BUILDER_FLAGS: readonly FlagDef[] = [
   { name: 'skipCertVerify', kind: 'bool', default: false, usage: 'skip SSL certificate verification' },
   { name: 'credhubConnectAttempts', kind: 'int', default: 3, usage: 'number of times that the credhub client will attempt to connect to credhub' },
   { name: 'credhubRetryDelay', kind: 'duration', default: 1000, usage: 'delay duration that the credhub client will wait before retrying the connection to credhub' },
+  // Beyond the reference.
+  { name: 'detectConcurrency', kind: 'int', default: 16, usage: 'how many bin/detect scripts may run at once (1: one after another, as the reference does); the result and output are always those of the sequential run' },
 ];
 
 export interface BuilderConfig {
@@ -31,6 +33,7 @@ export interface BuilderConfig {
   skipCertVerify: boolean;
   credhubConnectAttempts: number;
   credhubRetryDelayMs: number;
+  detectConcurrency: number;
 }
 
 export type ParsedArgs = { kind: 'config'; config: BuilderConfig } | { kind: 'exit'; code: number; stderr: string };
@@ -63,6 +66,7 @@ export function parseBuilderArgs(args: readonly string[]): ParsedArgs {
       skipCertVerify: v.skipCertVerify as boolean,
       credhubConnectAttempts: v.credhubConnectAttempts as number,
       credhubRetryDelayMs: v.credhubRetryDelay as number,
+      detectConcurrency: v.detectConcurrency as number,
     },
   };
 }

@@ -17,12 +17,16 @@ export interface RunOptions {
   capture: 'inherit' | 'stdout' | 'combined';
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /** With `capture: 'stdout'`: receive stderr here instead of streaming it to ours. */
+  onStderr?: (chunk: Buffer) => void;
+  /** Ends the script's whole process group. */
+  signal?: AbortSignal;
 }
 
 export function runScript(file: string, args: readonly string[], opts: RunOptions): Promise<ScriptResult> {
   return new Promise((resolve) => {
-    const stdio: Array<'ignore' | 'inherit' | 'pipe'> =
-      opts.capture === 'inherit' ? ['ignore', 'inherit', 'inherit'] : opts.capture === 'stdout' ? ['ignore', 'pipe', 'inherit'] : ['ignore', 'pipe', 'pipe'];
+    const stderrMode = opts.capture === 'combined' || opts.onStderr ? 'pipe' : 'inherit';
+    const stdio: Array<'ignore' | 'inherit' | 'pipe'> = ['ignore', opts.capture === 'inherit' ? 'inherit' : 'pipe', stderrMode];
     let child;
     try {
       child = spawn(file, args, { stdio, env: opts.env ?? process.env, cwd: opts.cwd, detached: true });
@@ -37,10 +41,20 @@ export function runScript(file: string, args: readonly string[], opts: RunOption
       stdout.push(d);
       output.push(d);
     });
-    child.stderr?.on('data', (d: Buffer) => output.push(d));
+    child.stderr?.on('data', (d: Buffer) => (opts.onStderr ? opts.onStderr(d) : output.push(d)));
+    const abort = () => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    };
+    if (opts.signal?.aborted) abort();
+    opts.signal?.addEventListener('abort', abort, { once: true });
     let spawnError: unknown;
     child.once('error', (err) => (spawnError = err));
     child.once('close', (code, signal) => {
+      opts.signal?.removeEventListener('abort', abort);
       const result = { stdout: Buffer.concat(stdout).toString('utf8'), output: Buffer.concat(output).toString('utf8') };
       if (spawnError) resolve({ ...result, failure: spawnFailure(file, spawnError) });
       else if (code === 0) resolve(result);

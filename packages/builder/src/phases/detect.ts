@@ -1,4 +1,10 @@
 // Detect mode (CONTRACT §2.8): the first buildpack in order whose `bin/detect` exits 0 is selected.
+//
+// The detects run concurrently (at most -detectConcurrency at a time; 1 is the reference's sequential
+// behaviour), but everything observable is exactly the sequential run's: buildpack i's messages and
+// stderr reach ours only once every buildpack before it has failed to detect (the first one streams
+// live), and once buildpack i passes, the later ones are stopped and their output is dropped, as if
+// they had never run.
 import fs from 'node:fs';
 import { NoBuildpackDetectedError, goPathError } from '@cf-lifecycle/contract';
 import type { BuilderConfig } from '../config.ts';
@@ -12,29 +18,82 @@ export interface DetectedBuildpack {
   detectOutput: string;
 }
 
+/** Concurrent detects by default: detect scripts mostly wait (on disk, on interpreters starting). */
+export const DEFAULT_DETECT_CONCURRENCY = 16;
+
+type Stream = 'stdout' | 'stderr';
+
+/** One buildpack's detect: its output is held back until it is at the head of the order. */
+class DetectJob {
+  private held: Array<[Stream, Buffer | string]> = [];
+  live = false;
+  readonly abort = new AbortController();
+  result?: DetectedBuildpack;
+  done!: Promise<void>;
+
+  write(stream: Stream, data: Buffer | string): void {
+    if (this.live) (stream === 'stdout' ? process.stdout : process.stderr).write(data);
+    else this.held.push([stream, data]);
+  }
+
+  goLive(): void {
+    this.live = true;
+    for (const [stream, data] of this.held) (stream === 'stdout' ? process.stdout : process.stderr).write(data);
+    this.held = [];
+  }
+}
+
+async function runDetect(job: DetectJob, key: string, config: BuilderConfig): Promise<void> {
+  let root: string;
+  try {
+    root = resolveBuildpackRoot(key, config);
+  } catch (err) {
+    job.write('stderr', `${(err as Error).message}\n`);
+    return;
+  }
+  const script = `${root}/bin/detect`;
+  let mode: number;
+  try {
+    mode = fs.statSync(script).mode;
+  } catch (err) {
+    job.write('stderr', `${goPathError('stat', script, err)}\n`);
+    return;
+  }
+  // Quirk Q12 kept: all three execute bits, else a warning (on stdout, quirk Q36) and still try it.
+  if ((mode & 0o111) !== 0o111) job.write('stdout', "WARNING: buildpack script '/bin/detect' is not executable\n");
+  const result = await runScript(script, [config.buildDir], { capture: 'stdout', onStderr: (d) => job.write('stderr', d), signal: job.abort.signal });
+  if (result.failure === undefined) job.result = { key, root, detectOutput: result.stdout.replace(/[\r\n]+$/, '') };
+}
+
 export async function detect(config: BuilderConfig): Promise<DetectedBuildpack> {
-  for (const key of config.buildpackOrder) {
-    let root: string;
-    try {
-      root = resolveBuildpackRoot(key, config);
-    } catch (err) {
-      process.stderr.write(`${(err as Error).message}\n`);
-      continue;
+  const keys = config.buildpackOrder;
+  const limit = Math.max(1, config.detectConcurrency ?? DEFAULT_DETECT_CONCURRENCY);
+  const jobs = keys.map(() => new DetectJob());
+  let next = 0;
+  let settled = false;
+  const startNext = (): void => {
+    if (settled || next >= keys.length) return;
+    const i = next++;
+    const job = jobs[i]!;
+    job.done = runDetect(job, keys[i]!, config).finally(startNext);
+  };
+  for (let n = 0; n < Math.min(limit, keys.length); n++) startNext();
+
+  try {
+    for (const [i, job] of jobs.entries()) {
+      // Jobs start in order, so job i has started by the time every job before it has finished.
+      job.goLive();
+      while (job.done === undefined) await new Promise((r) => setImmediate(r));
+      await job.done;
+      if (job.result) {
+        settled = true;
+        for (const later of jobs.slice(i + 1)) later.abort.abort();
+        await Promise.all(jobs.slice(i + 1).map((later) => later.done));
+        return job.result;
+      }
     }
-    const script = `${root}/bin/detect`;
-    let mode: number;
-    try {
-      mode = fs.statSync(script).mode;
-    } catch (err) {
-      process.stderr.write(`${goPathError('stat', script, err)}\n`);
-      continue;
-    }
-    // Quirk Q12 kept: all three execute bits, else a warning (on stdout, quirk Q36) and still try it.
-    if ((mode & 0o111) !== 0o111) process.stdout.write("WARNING: buildpack script '/bin/detect' is not executable\n");
-    const result = await runScript(script, [config.buildDir], { capture: 'stdout' });
-    if (result.failure === undefined) {
-      return { key, root, detectOutput: result.stdout.replace(/[\r\n]+$/, '') };
-    }
+  } finally {
+    settled = true;
   }
   throw new NoBuildpackDetectedError();
 }
