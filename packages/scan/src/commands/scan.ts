@@ -1,0 +1,96 @@
+// `droplet scan PATH... --osv DIR [--json] [--fail-on SEVERITY]`: offline matching of the
+// dependencies recorded by staging against OSV advisories; one row per finding.
+import { findingsFor, Matcher, type Finding } from '../findings.ts';
+import { table, plural } from '../format.ts';
+import { InputError, loadTargets } from '../inputs.ts';
+import { loadAdvisories, OsvError } from '../osv.ts';
+import { SEVERITIES, severityRank, type Severity, type SeverityOrUnknown } from '../severity.ts';
+import { EXIT, type Output } from './output.ts';
+
+export interface ScanOptions {
+  osv: string;
+  json?: boolean;
+  failOn?: Severity;
+}
+
+export interface ScanReport {
+  findings: Finding[];
+  /** How many droplets or metadata files were scanned. */
+  scanned: number;
+  /** How many of them have at least one finding. */
+  affected: number;
+  advisories: number;
+  counts: Record<SeverityOrUnknown, number>;
+}
+
+export async function scanCommand(paths: string[], opts: ScanOptions, out: Output): Promise<number> {
+  if (opts.failOn !== undefined && !SEVERITIES.includes(opts.failOn)) {
+    out.stderr(`droplet scan: invalid --fail-on ${JSON.stringify(opts.failOn)}: use one of ${SEVERITIES.join(', ')}\n`);
+    return EXIT.usage;
+  }
+  if (!opts.osv) {
+    out.stderr('droplet scan: --osv DIR is required\n');
+    return EXIT.usage;
+  }
+  if (paths.length === 0) {
+    out.stderr('droplet scan: name at least one droplet, staging metadata file or directory\n');
+    return EXIT.usage;
+  }
+  let report: ScanReport;
+  try {
+    report = await scan(paths, opts.osv, (w) => out.stderr(`droplet scan: warning: ${w}\n`));
+  } catch (err) {
+    if (err instanceof InputError || err instanceof OsvError) {
+      out.stderr(`droplet scan: ${err.message}\n`);
+      return EXIT.usage;
+    }
+    throw err;
+  }
+  out.stdout(opts.json ? `${JSON.stringify(report, null, 2)}\n` : render(report));
+  if (opts.failOn) {
+    const threshold = severityRank(opts.failOn);
+    if (report.findings.some((f) => severityRank(f.severity) >= threshold)) return EXIT.findings;
+  }
+  return EXIT.ok;
+}
+
+/** Loads the advisories and the targets and matches them. */
+export async function scan(paths: readonly string[], osv: string, warn: (message: string) => void): Promise<ScanReport> {
+  const index = loadAdvisories(osv);
+  for (const skipped of index.skipped) warn(skipped);
+  const targets = await loadTargets(paths, warn);
+  const matcher = new Matcher(index);
+  const findings: Finding[] = [];
+  let affected = 0;
+  for (const target of targets) {
+    const found = findingsFor(target.path, target.metadata, matcher);
+    if (found.length > 0) affected++;
+    findings.push(...found);
+  }
+  findings.sort(
+    (a, b) =>
+      cmp(a.target, b.target) || severityRank(b.severity) - severityRank(a.severity) || cmp(a.package, b.package) || cmp(a.version, b.version) || cmp(a.advisory, b.advisory),
+  );
+  const counts: Record<SeverityOrUnknown, number> = { critical: 0, high: 0, moderate: 0, low: 0, unknown: 0 };
+  for (const f of findings) counts[f.severity]++;
+  return { findings, scanned: targets.length, affected, advisories: index.advisories, counts };
+}
+
+function render(report: ScanReport): string {
+  const summary = `${plural(report.findings.length, 'finding')} in ${report.affected} of ${plural(report.scanned, 'droplet')} (${plural(report.advisories, 'advisory', 'advisories')})`;
+  if (report.findings.length === 0) return `No known vulnerabilities: ${summary}\n`;
+  const rows = report.findings.map((f) => [
+    f.target,
+    `${f.package} (${f.ecosystem})`,
+    f.version,
+    [f.advisory, ...f.cves.filter((c) => c !== f.advisory)].join(' '),
+    f.severity,
+    f.fixed ?? '-',
+  ]);
+  const bySeverity = (['critical', 'high', 'moderate', 'low', 'unknown'] as const).filter((s) => report.counts[s] > 0).map((s) => `${report.counts[s]} ${s}`);
+  return `${table(['DROPLET', 'PACKAGE', 'INSTALLED', 'ADVISORY', 'SEVERITY', 'FIXED'], rows)}\n\n${summary}: ${bySeverity.join(', ')}\n`;
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

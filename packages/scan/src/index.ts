@@ -1,0 +1,15 @@
+// Scanning staged droplets: OSV advisories matched offline against the dependencies each staging
+// recorded, restage/restart advice, and inspection (docs/scanning.md).
+export { scanCommand, scan, type ScanOptions, type ScanReport } from './commands/scan.ts';
+export { adviseCommand, type AdviseOptions } from './commands/advise.ts';
+export { inspectCommand, inspect, type Inspection } from './commands/inspect.ts';
+export { EXIT, type Output } from './commands/output.ts';
+export { advise, type Advice, type Outcome } from './advise.ts';
+export { parseBuildpacksFile, readBuildpacksFile, type InstalledBuildpack } from './buildpacks-file.ts';
+export { findingsFor, Matcher, type Finding, type Match } from './findings.ts';
+export { loadTargets, InputError, type Target } from './inputs.ts';
+export { readDroplet, METADATA_PATH, SBOM_PATH } from './droplet.ts';
+export { parseStagingMetadata, toStagingMetadata, looksLikeStagingMetadata, MetadataError, type StagingMetadata } from './metadata.ts';
+export { AdvisoryIndex, evaluate, loadAdvisories, OsvError, type Advisory } from './osv.ts';
+export { advisorySeverity, cvss3BaseScore, SEVERITIES, type Severity } from './severity.ts';
+export { compareVersions, orderingFor } from './versions/index.ts';

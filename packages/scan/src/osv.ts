@@ -1,0 +1,245 @@
+// OSV advisories (https://ossf.github.io/osv-schema/): loading a directory of records (an export of
+// the OSV database unpacked, or the project's fixture), indexing their affected packages by
+// (ecosystem, normalised name), and deciding whether one installed version is affected.
+import fs from 'node:fs';
+import path from 'node:path';
+import { advisorySeverity, type SeverityOrUnknown } from './severity.ts';
+import { orderingFor, SEMVER_ORDERING, type VersionOrdering } from './versions/index.ts';
+
+/** The ecosystems the scanner matches (OSV's names; `Debian:12` is `Debian` release 12). */
+export const SCANNED_ECOSYSTEMS = new Set(['npm', 'PyPI', 'RubyGems', 'Packagist', 'Go', 'Maven', 'Debian']);
+
+export interface Advisory {
+  id: string;
+  /** CVE ids among its aliases (and, for Debian records, its `upstream` ids). */
+  cves: string[];
+  aliases: string[];
+  summary?: string;
+  severity: SeverityOrUnknown;
+  score?: number;
+}
+
+interface Event {
+  kind: 'introduced' | 'fixed' | 'last_affected';
+  version: string;
+  parsed?: unknown;
+}
+
+interface Range {
+  ordering: VersionOrdering;
+  events: Event[];
+  prepared: boolean;
+}
+
+export interface AffectedPackage {
+  advisory: Advisory;
+  ecosystem: string;
+  /** The release of a distribution ecosystem (`12` of `Debian:12`). */
+  release?: string;
+  name: string;
+  ranges: Range[];
+  versions?: Set<string>;
+}
+
+export interface Verdict {
+  affected: boolean;
+  /** The lowest version that fixes it for this installed version, when the advisory names one. */
+  fixed?: string;
+}
+
+export class OsvError extends Error {}
+
+/** One installed version parsed by each ordering that looked at it (a scan evaluates it against many ranges). */
+export type ParsedVersions = Map<VersionOrdering, unknown>;
+
+export function normalizePackageName(ecosystem: string, name: string): string {
+  switch (ecosystem) {
+    case 'PyPI':
+      return name.toLowerCase().replace(/[-_.]+/g, '-');
+    case 'npm':
+    case 'Packagist':
+      return /[A-Z]/.test(name) ? name.toLowerCase() : name;
+    default:
+      return name;
+  }
+}
+
+export class AdvisoryIndex {
+  /** ecosystem → normalised name → entries. */
+  readonly #byPackage = new Map<string, Map<string, AffectedPackage[]>>();
+  advisories = 0;
+  /** Records skipped because they were not valid JSON or not OSV. */
+  readonly skipped: string[] = [];
+
+  add(record: unknown, where: string): void {
+    if (typeof record !== 'object' || record === null || typeof (record as { id?: unknown }).id !== 'string') {
+      this.skipped.push(`${where}: not an OSV record`);
+      return;
+    }
+    const r = record as Record<string, unknown>;
+    if (typeof r.withdrawn === 'string' && r.withdrawn !== '') return;
+    const aliases = [...strings(r.aliases), ...strings(r.upstream)];
+    const { severity, score } = advisorySeverity(r);
+    const advisory: Advisory = {
+      id: r.id as string,
+      aliases: strings(r.aliases),
+      cves: [...new Set(aliases.filter((a) => /^CVE-\d+-\d+$/.test(a)))],
+      severity,
+      ...(typeof r.summary === 'string' ? { summary: r.summary } : {}),
+      ...(score !== undefined ? { score } : {}),
+    };
+    this.advisories++;
+    for (const a of Array.isArray(r.affected) ? r.affected : []) {
+      const pkg = (a as { package?: { ecosystem?: unknown; name?: unknown } })?.package;
+      if (typeof pkg?.ecosystem !== 'string' || typeof pkg.name !== 'string') continue;
+      const [base, release] = splitEcosystem(pkg.ecosystem);
+      if (!SCANNED_ECOSYSTEMS.has(base)) continue;
+      const entry: AffectedPackage = { advisory, ecosystem: base, name: pkg.name, ranges: [] };
+      if (release) entry.release = release;
+      const ecosystemOrdering = orderingFor(base);
+      for (const range of arrayOf((a as { ranges?: unknown }).ranges)) {
+        const type = (range as { type?: unknown })?.type;
+        // GIT ranges name commits, not versions: they cannot be evaluated against an installed version.
+        if (type !== 'SEMVER' && type !== 'ECOSYSTEM') continue;
+        const events: Event[] = [];
+        for (const e of arrayOf((range as { events?: unknown }).events)) {
+          const ev = e as Record<string, unknown>;
+          for (const kind of ['introduced', 'fixed', 'last_affected'] as const) {
+            if (typeof ev?.[kind] === 'string') events.push({ kind, version: ev[kind] as string });
+          }
+        }
+        if (events.length > 0) entry.ranges.push({ ordering: type === 'SEMVER' ? SEMVER_ORDERING : ecosystemOrdering, events, prepared: false });
+      }
+      const versions = strings((a as { versions?: unknown }).versions);
+      if (versions.length > 0) entry.versions = new Set(versions);
+      if (entry.ranges.length === 0 && !entry.versions) continue;
+      let names = this.#byPackage.get(base);
+      if (!names) this.#byPackage.set(base, (names = new Map()));
+      const key = normalizePackageName(base, pkg.name);
+      const list = names.get(key);
+      if (list) list.push(entry);
+      else names.set(key, [entry]);
+    }
+  }
+
+  /** The affected-package entries naming this package (any release). */
+  lookup(ecosystem: string, name: string): readonly AffectedPackage[] {
+    return this.#byPackage.get(ecosystem)?.get(normalizePackageName(ecosystem, name)) ?? NONE;
+  }
+}
+
+const NONE: readonly AffectedPackage[] = [];
+
+export function splitEcosystem(ecosystem: string): [string, string | undefined] {
+  const colon = ecosystem.indexOf(':');
+  return colon < 0 ? [ecosystem, undefined] : [ecosystem.slice(0, colon), ecosystem.slice(colon + 1)];
+}
+
+/**
+ * Loads every `*.json` under a directory (recursively), or one file holding a record or an array
+ * of records. Throws OsvError when the path cannot be read or holds no advisory at all.
+ */
+export function loadAdvisories(location: string): AdvisoryIndex {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(location);
+  } catch {
+    throw new OsvError(`--osv ${location}: no such file or directory`);
+  }
+  const index = new AdvisoryIndex();
+  const files = stat.isDirectory() ? jsonFiles(location) : [location];
+  for (const file of files) {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(fs.readFileSync(file, 'utf8'));
+    } catch (err) {
+      index.skipped.push(`${file}: ${(err as Error).message}`);
+      continue;
+    }
+    if (Array.isArray(doc)) doc.forEach((r, i) => index.add(r, `${file}[${i}]`));
+    else index.add(doc, file);
+  }
+  if (index.advisories === 0) throw new OsvError(`--osv ${location}: no OSV advisories found`);
+  return index;
+}
+
+export function jsonFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile() && e.name.endsWith('.json')) out.push(p);
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
+
+/**
+ * OSV's evaluation (osv-schema, "Evaluation"): walking the events of a range sorted by version,
+ * `introduced` at or below the version makes it affected, `fixed` at or below it or
+ * `last_affected` below it makes it not; a `versions` list entry equal to it makes it affected.
+ */
+export function evaluate(entry: AffectedPackage, version: string, parsed: ParsedVersions = new Map()): Verdict {
+  const listed = entry.versions?.has(version) ?? false;
+  let lowestFixAbove: { version: string; parsed: unknown; ordering: VersionOrdering } | undefined;
+  for (const range of entry.ranges) {
+    let installed = parsed.get(range.ordering);
+    if (installed === undefined && !parsed.has(range.ordering)) {
+      installed = range.ordering.parse(version);
+      parsed.set(range.ordering, installed);
+    }
+    if (installed === undefined) continue;
+    prepare(range);
+    let affected = false;
+    let fixed: string | undefined;
+    for (const ev of range.events) {
+      const c = ev.parsed === ZERO ? 1 : range.ordering.compare(installed, ev.parsed);
+      if (ev.kind === 'introduced') {
+        if (c >= 0) {
+          affected = true;
+          fixed = undefined;
+        }
+      } else if (ev.kind === 'fixed') {
+        if (c >= 0) affected = false;
+        else if (affected && fixed === undefined) fixed = ev.version;
+        if (c < 0 && (lowestFixAbove === undefined || (lowestFixAbove.ordering === range.ordering && range.ordering.compare(ev.parsed, lowestFixAbove.parsed) < 0))) {
+          lowestFixAbove = { version: ev.version, parsed: ev.parsed, ordering: range.ordering };
+        }
+      } else if (c > 0) {
+        affected = false;
+      }
+    }
+    if (affected) return fixed === undefined ? { affected } : { affected, fixed };
+  }
+  if (listed) return lowestFixAbove === undefined ? { affected: true } : { affected: true, fixed: lowestFixAbove.version };
+  return { affected: false };
+}
+
+const ZERO = Symbol('zero');
+
+// Event versions are parsed and sorted once, on first use; events that do not parse are dropped.
+function prepare(range: Range): void {
+  if (range.prepared) return;
+  const events: Event[] = [];
+  for (const ev of range.events) {
+    if (ev.kind === 'introduced' && ev.version === '0') {
+      events.push({ ...ev, parsed: ZERO });
+      continue;
+    }
+    const parsed = range.ordering.parse(ev.version);
+    if (parsed !== undefined) events.push({ ...ev, parsed });
+  }
+  events.sort((a, b) => (a.parsed === ZERO ? (b.parsed === ZERO ? 0 : -1) : b.parsed === ZERO ? 1 : range.ordering.compare(a.parsed, b.parsed)));
+  range.events = events;
+  range.prepared = true;
+}
+
+function strings(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+function arrayOf(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}

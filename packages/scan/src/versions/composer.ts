@@ -1,0 +1,87 @@
+// Composer (Packagist): VersionParser::normalize (a leading `v` dropped, four numeric parts,
+// stability suffixes `alpha`/`beta`/`RC`/`patch` and `-dev` spelled one way), then PHP's
+// version_compare on the normalised text, as Composer's Comparator does. Branch names (`dev-main`)
+// are not versions.
+import type { VersionOrdering } from './ordering.ts';
+
+const NORMAL = /^v?(\d{1,5})(\.\d+)?(\.\d+)?(\.\d+)?[._-]?(?:(stable|beta|b|rc|alpha|a|patch|pl|p)((?:[.-]?\d+)*)?)?([.-]?dev)?$/i;
+const DATE = /^v?(\d{4}(?:[.:-]?\d{2}){1,6}(?:[.:-]?\d{1,3}){0,2})[._-]?(?:(stable|beta|b|rc|alpha|a|patch|pl|p)((?:[.-]?\d+)*)?)?([.-]?dev)?$/i;
+const STABILITY: Record<string, string> = { stable: '', beta: 'beta', b: 'beta', rc: 'RC', alpha: 'alpha', a: 'alpha', patch: 'patch', pl: 'patch', p: 'patch' };
+
+export function normalizeComposerVersion(version: string): string | undefined {
+  const text = version.trim().replace(/@(stable|rc|beta|alpha|dev)$/i, '');
+  if (/^dev-/i.test(text)) return undefined;
+  let m = NORMAL.exec(text);
+  let base: string;
+  let stability: string | undefined;
+  let number: string | undefined;
+  let dev: string | undefined;
+  if (m) {
+    base = [m[1], m[2] ?? '.0', m[3] ?? '.0', m[4] ?? '.0'].join('').replace(/^(\d+)/, (d) => String(Number(d)));
+    [stability, number, dev] = [m[5], m[6], m[7]];
+  } else {
+    m = DATE.exec(text);
+    if (!m) return undefined;
+    base = m[1]!.replace(/\D/g, '.');
+    [stability, number, dev] = [m[2], m[3], m[4]];
+  }
+  let out = base;
+  if (stability) {
+    const s = STABILITY[stability.toLowerCase()]!;
+    if (s !== '') out += `-${s}${number ? number.replace(/^[.-]/, '') : ''}`;
+  }
+  if (dev) out += '-dev';
+  return out;
+}
+
+// PHP's version_compare: special forms by prefix, any other string lowest.
+const SPECIAL: Array<[string, number]> = [['dev', 0], ['alpha', 1], ['a', 1], ['beta', 2], ['b', 2], ['RC', 3], ['rc', 3], ['#', 4], ['pl', 5], ['p', 5]];
+
+function specialOrder(form: string): number {
+  for (const [name, order] of SPECIAL) if (form.startsWith(name)) return order;
+  return -1;
+}
+
+/** PHP's canonicalisation: `-`, `_`, `+` and other non-alphanumerics become `.`, and a `.` goes between digits and letters. */
+export function phpCanonicalParts(version: string): string[] {
+  let out = version[0] ?? '';
+  const isDigit = (c: string): boolean => c >= '0' && c <= '9';
+  const isNonDigit = (c: string): boolean => !isDigit(c) && c !== '.';
+  for (let i = 1; i < version.length; i++) {
+    const c = version[i]!;
+    const lp = version[i - 1]!;
+    if (c === '-' || c === '_' || c === '+') {
+      if (!out.endsWith('.')) out += '.';
+    } else if ((isNonDigit(lp) && isDigit(c)) || (isDigit(lp) && isNonDigit(c))) {
+      if (!out.endsWith('.')) out += '.';
+      out += c;
+    } else if (!/[0-9A-Za-z]/.test(c) && c !== '.') {
+      if (!out.endsWith('.')) out += '.';
+    } else {
+      out += c;
+    }
+  }
+  return out.split('.');
+}
+
+export function phpVersionCompare(a: string, b: string): number {
+  const x = phpCanonicalParts(a);
+  const y = phpCanonicalParts(b);
+  const isNum = (s: string): boolean => /^\d/.test(s);
+  let i = 0;
+  for (; i < x.length && i < y.length; i++) {
+    const p = x[i]!;
+    const q = y[i]!;
+    let c: number;
+    if (isNum(p) && isNum(q)) c = Math.sign(Number.parseInt(p, 10) - Number.parseInt(q, 10));
+    else if (!isNum(p) && !isNum(q)) c = Math.sign(specialOrder(p) - specialOrder(q));
+    else if (isNum(p)) c = Math.sign(specialOrder('#N#') - specialOrder(q));
+    else c = Math.sign(specialOrder(p) - specialOrder('#N#'));
+    if (c !== 0) return c;
+  }
+  if (i < x.length) return isNum(x[i]!) ? 1 : Math.sign(specialOrder(x[i]!) - specialOrder('#N#'));
+  if (i < y.length) return isNum(y[i]!) ? -1 : Math.sign(specialOrder('#N#') - specialOrder(y[i]!));
+  return 0;
+}
+
+export const composerOrdering: VersionOrdering<string> = { name: 'Composer', parse: normalizeComposerVersion, compare: phpVersionCompare };
