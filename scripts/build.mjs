@@ -25,6 +25,10 @@ export const EXECUTABLES = ['builder', 'launcher', 'shell', 'getenv', 'healthche
 // The SEA fuse is a fixed string that Node's binary carries; postject flips it when injecting.
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 
+// Optional plug-ins of @cyclonedx/cyclonedx-library (XML output, schema validation): we write JSON
+// only, and the library loads them inside try/catch when present.
+const OPTIONAL_PLUGINS = ['xmlbuilder2', 'libxmljs2', 'ajv', 'ajv-formats', 'ajv-formats-draft2019'];
+
 function log(msg) {
   process.stderr.write(`build: ${msg}\n`);
 }
@@ -38,6 +42,7 @@ async function main() {
   const started = Date.now();
   await build({
     entryPoints: [path.join(root, 'packages', 'lifecycle', 'src', 'main.ts')],
+    external: OPTIONAL_PLUGINS,
     bundle: true,
     platform: 'node',
     target: 'node24',
@@ -49,6 +54,21 @@ async function main() {
       LIFECYCLE_VERSION: JSON.stringify(lifecycleVersion),
       NODE_RUNTIME_VERSION: JSON.stringify(runtimeVersion),
     },
+  });
+  // The droplet CLI runs on the host's Node (20 or later), not inside containers: a plain bundle.
+  await build({
+    entryPoints: [path.join(root, 'packages', 'cli', 'src', 'entry.ts')],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    outfile: path.join(dist, 'cli', 'droplet.cjs'),
+    external: OPTIONAL_PLUGINS,
+    // The stack package locates rootfs/ through import.meta.url only when CF_STACK_SOURCE_DIR is
+    // unset; the CLI's entry sets it.
+    logOverride: { 'empty-import-meta': 'silent' },
+    legalComments: 'none',
+    logLevel: 'warning',
   });
   log(`bundled code in ${Date.now() - started} ms`);
 

@@ -15,9 +15,15 @@ export const BUILDER_FLAGS: readonly FlagDef[] = [
   { name: 'skipCertVerify', kind: 'bool', default: false, usage: 'skip SSL certificate verification' },
   { name: 'credhubConnectAttempts', kind: 'int', default: 3, usage: 'number of times that the credhub client will attempt to connect to credhub' },
   { name: 'credhubRetryDelay', kind: 'duration', default: 1000, usage: 'delay duration that the credhub client will wait before retrying the connection to credhub' },
-  // Beyond the reference.
   { name: 'detectConcurrency', kind: 'int', default: 16, usage: 'how many bin/detect scripts may run at once (1: one after another, as the reference does); the result and output are always those of the sequential run' },
+  // Beyond the reference: optional, so they are not part of the "missing flag" validation.
+  { name: 'outputStagingMetadata', kind: 'string', default: '', usage: 'file where the versioned staging metadata (docs/staging-metadata.md) should be written; also embeds it and the SBOM in the droplet' },
+  { name: 'hooksDir', kind: 'string', default: '', usage: 'directory of exec staging hooks: pre-detect/, post-build/, post-package/ (docs/hooks.md)' },
+  { name: 'hooksConfig', kind: 'string', default: '', usage: 'YAML or JSON file listing staging hooks (docs/hooks.md)' },
 ];
+
+/** Flags of our own that may be left empty. */
+const OPTIONAL_FLAGS = new Set(['outputStagingMetadata', 'hooksDir', 'hooksConfig']);
 
 export interface BuilderConfig {
   buildDir: string;
@@ -34,6 +40,10 @@ export interface BuilderConfig {
   credhubConnectAttempts: number;
   credhubRetryDelayMs: number;
   detectConcurrency: number;
+  /** Empty when not requested. */
+  outputStagingMetadata: string;
+  hooksDir: string;
+  hooksConfig: string;
 }
 
 export type ParsedArgs = { kind: 'config'; config: BuilderConfig } | { kind: 'exit'; code: number; stderr: string };
@@ -44,7 +54,7 @@ export function parseBuilderArgs(args: readonly string[]): ParsedArgs {
   if (parsed.kind === 'error') return { kind: 'exit', code: 2, stderr: parsed.output };
   const v = parsed.values;
   // CONTRACT §2.2: every string flag whose value is empty, in flag-name byte order.
-  const missing = BUILDER_FLAGS.filter((f) => f.kind === 'string' && v[f.name] === '')
+  const missing = BUILDER_FLAGS.filter((f) => f.kind === 'string' && !OPTIONAL_FLAGS.has(f.name) && v[f.name] === '')
     .map((f) => f.name)
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   if (missing.length > 0) {
@@ -67,6 +77,9 @@ export function parseBuilderArgs(args: readonly string[]): ParsedArgs {
       credhubConnectAttempts: v.credhubConnectAttempts as number,
       credhubRetryDelayMs: v.credhubRetryDelay as number,
       detectConcurrency: v.detectConcurrency as number,
+      outputStagingMetadata: v.outputStagingMetadata === '' ? '' : path('outputStagingMetadata'),
+      hooksDir: v.hooksDir === '' ? '' : path('hooksDir'),
+      hooksConfig: v.hooksConfig === '' ? '' : path('hooksConfig'),
     },
   };
 }

@@ -6,6 +6,7 @@ import { installSignalHandlers, removeTemporaries } from './process-registry.ts'
 import { stage } from './stage.ts';
 
 export { BUILDER_FLAGS, parseBuilderArgs, type BuilderConfig } from './config.ts';
+export { extractZip } from './phases/unzip.ts';
 
 /** Runs the builder with `args` (without argv[0]); resolves to the exit status. */
 export async function runBuilder(args: readonly string[]): Promise<number> {

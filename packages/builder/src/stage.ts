@@ -1,6 +1,7 @@
 // The whole staging run, in the contract's order (CONTRACT §2.18):
 // create dirs → download → clean cache → detect | supply → final step → processes → metadata
 // → staging_info.yml → droplet and cache tarballs → result.json → remove the contents directory.
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,18 +15,23 @@ import {
   xxhash64Hex,
   type BuildpackMetadata,
 } from '@cf-lifecycle/contract';
+import { appDependencies, buildpackDependencies, cycloneDx, findExecutables } from '@cf-lifecycle/sbom';
 import type { BuilderConfig } from './config.ts';
 import { writeFileAtomic } from './outputs/atomic.ts';
 import { buildpackMetadata } from './outputs/buildpack-metadata.ts';
 import { packageDroplet } from './outputs/droplet.ts';
+import { METADATA_DIR, METADATA_FILE, PhaseClock, SBOM_FILE, appDigest, hashFile, readStackInfo, stagingMetadata } from './outputs/staging-metadata.ts';
 import { cleanCache } from './phases/cache.ts';
 import { detect } from './phases/detect.ts';
-import { downloadBuildpacks } from './phases/download.ts';
+import { downloadBuildpacks, type BuildpackSourceInfo } from './phases/download.ts';
 import { runFinalStep } from './phases/final.ts';
 import { collectProcesses } from './phases/release.ts';
 import { supply } from './phases/supply.ts';
 import { makePlan, type StagingPlan } from './plan.ts';
+import { StagingHooks, loadStagingHooks } from './hooks.ts';
 import { trackTemporary } from './process-registry.ts';
+
+declare const LIFECYCLE_VERSION: string | undefined;
 
 function mkdirp(dir: string): void {
   try {
@@ -56,19 +62,34 @@ function setUpDirectories(config: BuilderConfig): { plan: StagingPlan; removeCon
 }
 
 export async function stage(config: BuilderConfig): Promise<void> {
+  const clock = new PhaseClock();
+  const wantMetadata = config.outputStagingMetadata !== '';
+  clock.start('setup');
   const { plan, removeContents } = setUpDirectories(config);
   try {
-    await downloadBuildpacks(config);
+    const hooks = await loadStagingHooks(config);
+    const hookRunner = new StagingHooks(config, hooks);
+    // The app as the orchestrator delivered it, before any buildpack touches it.
+    const app = wantMetadata ? appDigest(config.buildDir) : undefined;
+    clock.start('download');
+    const sources = await downloadBuildpacks(config);
+    clock.start('clean-cache');
     const keep = new Set(['final', ...plan.supplyKeys.map((k) => xxhash64Hex(k))]);
     cleanCache(config.buildArtifactsCacheDir, keep);
+    if (hooks.length > 0) {
+      clock.start('hooks:pre-detect');
+      await hookRunner.run('pre-detect', { buildpacks: config.buildpackOrder.map((key) => ({ key, name: '' })), paths: { buildDir: config.buildDir, cacheDir: config.buildArtifactsCacheDir } });
+    }
 
     let finalRoot: string;
     let detectOutput: string | undefined;
     let metadataKeys: string[];
     if (config.skipDetect) {
+      clock.start('supply');
       finalRoot = await supply(config, plan);
       metadataKeys = config.buildpackOrder;
     } else {
+      clock.start('detect');
       const detected = await detect(config);
       plan.finalKey = detected.key;
       finalRoot = detected.root;
@@ -78,7 +99,9 @@ export async function stage(config: BuilderConfig): Promise<void> {
 
     // From here on a failure leaves the failure result.json (CONTRACT §2.14).
     try {
+      clock.start(fs.existsSync(`${finalRoot}/bin/finalize`) ? 'finalize' : 'compile');
       await runFinalStep(config, plan, finalRoot);
+      clock.start('release');
       const entries = await collectProcesses(config, plan, finalRoot);
       const staged = splitProcesses(entries);
       const web = staged.processTypes.get('web') ?? '';
@@ -94,7 +117,49 @@ export async function stage(config: BuilderConfig): Promise<void> {
         throw new StagingError(goPathError('open', `${plan.contentsDir}/staging_info.yml`, err));
       }
       const result = resultJson(buildpacks, staged);
-      await packageDroplet(config, plan);
+
+      let metadata: Record<string, unknown> | undefined;
+      if (wantMetadata) {
+        clock.start('inventory');
+        metadata = await writeDropletMetadata(config, plan, clock, { app: app!, buildpacks, detectOutput, sources, processTypes: staged.processTypes });
+      }
+      if (hooks.length > 0) {
+        clock.start('hooks:post-build');
+        const sbomFile = await sbomForHooks(config, plan, buildpacks);
+        await hookRunner.run('post-build', {
+          buildpacks,
+          processTypes: staged.processTypes,
+          paths: { buildDir: config.buildDir, depsDir: plan.depsDir, cacheDir: config.buildArtifactsCacheDir, sbom: sbomFile },
+        });
+        if (metadata) metadata.hooks = [...hookRunner.records];
+      }
+      if (metadata) fs.writeFileSync(`${plan.contentsDir}/${METADATA_DIR}/${METADATA_FILE}`, `${JSON.stringify(metadata, null, 2)}\n`);
+      clock.start('package');
+      const packaged = await packageDroplet(config, plan);
+      clock.end();
+      const beside = metadata ? metadataBeside(metadata, packaged.droplet, clock) : undefined;
+      if (hooks.length > 0) {
+        clock.start('hooks:post-package');
+        let besideFile: string | undefined;
+        if (beside) {
+          besideFile = `${plan.contentsDir}/${METADATA_DIR}/staging-metadata.beside.json`;
+          fs.writeFileSync(besideFile, `${JSON.stringify(beside, null, 2)}\n`);
+        }
+        await hookRunner.run('post-package', {
+          buildpacks,
+          processTypes: staged.processTypes,
+          paths: {
+            buildDir: config.buildDir,
+            droplet: packaged.droplet,
+            ...(besideFile ? { stagingMetadata: besideFile } : {}),
+            ...(metadata ? { sbom: `${plan.contentsDir}/${METADATA_DIR}/${SBOM_FILE}` } : {}),
+          },
+        });
+        clock.end();
+        if (beside) Object.assign(beside, { hooks: [...hookRunner.records], staging: { ...(beside.staging as object), phases: clock.phases } });
+      }
+      packaged.commit();
+      if (beside) writeMetadataBeside(config, beside);
       // Quirk Q7 fixed: result.json comes last, once the droplet and cache are in place.
       writeFileAtomic(config.outputMetadata, result);
     } catch (err) {
@@ -103,6 +168,100 @@ export async function stage(config: BuilderConfig): Promise<void> {
     }
   } finally {
     removeContents();
+  }
+}
+
+/** The SBOM (written into the droplet under ./.cf-lifecycle/) and the staging metadata document. */
+async function writeDropletMetadata(
+  config: BuilderConfig,
+  plan: StagingPlan,
+  clock: PhaseClock,
+  facts: { app: { digest: string; files: number }; buildpacks: BuildpackMetadata[]; detectOutput?: string; sources: Map<string, BuildpackSourceInfo>; processTypes: Map<string, string> },
+): Promise<Record<string, unknown>> {
+  const stack = readStackInfo(process.env);
+  const dependencies = [...(await appDependencies(config.buildDir)), ...buildpackDependencies(facts.buildpacks)];
+  const appExecutables = await findExecutables(config.buildDir);
+  const depsExecutables = await findExecutables(plan.depsDir);
+  const executables = {
+    static: [...appExecutables.static.map((f) => `app/${f}`), ...depsExecutables.static.map((f) => `deps/${f}`)],
+    dynamic: appExecutables.dynamic + depsExecutables.dynamic,
+  };
+  const appName = appNameFromEnv(process.env);
+  const sbom = cycloneDx({
+    appName: appName ?? path.basename(config.buildDir),
+    dependencies,
+    stack: { name: stack.name, version: stack.version ?? '' },
+    buildpacks: facts.buildpacks.map((bp) => ({ key: bp.key, name: bp.name, ...(bp.version ? { version: bp.version } : {}) })),
+    lifecycleVersion: typeof LIFECYCLE_VERSION === 'string' ? LIFECYCLE_VERSION : 'dev',
+    timestamp: clock.startedAt.toISOString(),
+  });
+  const dir = `${plan.contentsDir}/${METADATA_DIR}`;
+  fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+  fs.writeFileSync(`${dir}/${SBOM_FILE}`, sbom);
+  const metadata = stagingMetadata({
+    clock,
+    finishedAt: new Date(),
+    stack,
+    app: { ...(appName ? { name: appName } : {}), ...facts.app },
+    buildpacks: facts.buildpacks,
+    detectOutput: facts.detectOutput,
+    sources: facts.sources,
+    processTypes: facts.processTypes,
+    dependencies,
+    executables,
+    sbom: { sha256: createHash('sha256').update(sbom).digest('hex') },
+    hooks: [],
+  });
+  return metadata;
+}
+
+/** The copy beside the droplet also carries the droplet's digest and the packaging time. */
+function metadataBeside(metadata: Record<string, unknown>, droplet: string, clock: PhaseClock): Record<string, unknown> {
+  const finishedAt = new Date();
+  const staging = metadata.staging as Record<string, unknown>;
+  return {
+    ...metadata,
+    staging: { ...staging, finishedAt: finishedAt.toISOString(), durationMs: finishedAt.getTime() - clock.startedAt.getTime(), phases: clock.phases },
+    droplet: { sha256: hashFile(droplet), size: fs.statSync(droplet).size },
+  };
+}
+
+function writeMetadataBeside(config: BuilderConfig, beside: Record<string, unknown>): void {
+  try {
+    fs.mkdirSync(path.dirname(config.outputStagingMetadata), { recursive: true, mode: 0o755 });
+    writeFileAtomic(config.outputStagingMetadata, `${JSON.stringify(beside, null, 2)}\n`);
+  } catch (err) {
+    throw new StagingError(`Failed to write staging metadata: ${goPathError('open', config.outputStagingMetadata, err)}`);
+  }
+}
+
+/** For hooks at post-build: the SBOM of what staging produced so far, in the contents directory. */
+async function sbomForHooks(config: BuilderConfig, plan: StagingPlan, buildpacks: BuildpackMetadata[]): Promise<string> {
+  const file = `${plan.contentsDir}/${METADATA_DIR}/${SBOM_FILE}`;
+  if (fs.existsSync(file)) return file;
+  const stack = readStackInfo(process.env);
+  const sbom = cycloneDx({
+    appName: appNameFromEnv(process.env) ?? path.basename(config.buildDir),
+    dependencies: [...(await appDependencies(config.buildDir)), ...buildpackDependencies(buildpacks)],
+    stack: { name: stack.name, version: stack.version ?? '' },
+    buildpacks: buildpacks.map((bp) => ({ key: bp.key, name: bp.name, ...(bp.version ? { version: bp.version } : {}) })),
+    lifecycleVersion: typeof LIFECYCLE_VERSION === 'string' ? LIFECYCLE_VERSION : 'dev',
+    timestamp: new Date().toISOString(),
+  });
+  // Hooks see it, but it only ships in the droplet when metadata was asked for.
+  const hooksFile = `${plan.contentsDir}/../${path.basename(plan.contentsDir)}-hooks-sbom.cdx.json`;
+  fs.writeFileSync(hooksFile, sbom);
+  trackTemporary(hooksFile);
+  return hooksFile;
+}
+
+/** The app's name from VCAP_APPLICATION, when the orchestrator gave one. */
+function appNameFromEnv(env: NodeJS.ProcessEnv): string | undefined {
+  try {
+    const name = (JSON.parse(env.VCAP_APPLICATION ?? '') as { application_name?: unknown }).application_name;
+    return typeof name === 'string' && name !== '' ? name : undefined;
+  } catch {
+    return undefined;
   }
 }
 

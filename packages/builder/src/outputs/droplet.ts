@@ -28,7 +28,14 @@ async function tarGz(tar: string, target: string, sourceDir: string, describe: (
   return tmp;
 }
 
-export async function packageDroplet(config: BuilderConfig, plan: StagingPlan): Promise<void> {
+/** The two archives, complete under temporary names; `commit()` gives them their names. */
+export interface PackagedDroplet {
+  droplet: string;
+  cache: string;
+  commit(): void;
+}
+
+export async function packageDroplet(config: BuilderConfig, plan: StagingPlan): Promise<PackagedDroplet> {
   for (const dir of ['tmp', 'logs']) {
     try {
       fs.mkdirSync(`${plan.contentsDir}/${dir}`, { recursive: true, mode: 0o755 });
@@ -47,7 +54,14 @@ export async function packageDroplet(config: BuilderConfig, plan: StagingPlan): 
     throw new StagingError(`Failed to create output build artifacts cache dir: ${goPathError('mkdir', path.dirname(config.outputBuildArtifactsCache), err)}`);
   }
   const cache = await tarGz(tar, config.outputBuildArtifactsCache, config.buildArtifactsCacheDir, (d) => `Failed to compress build artifacts: ${d}`);
-  // Both archives are complete: only now do they take their names (a failure above leaves neither).
-  commit(droplet, config.outputDroplet);
-  commit(cache, config.outputBuildArtifactsCache);
+  // Both archives are complete; they take their names only when the caller commits (a failure
+  // before that leaves neither).
+  return {
+    droplet,
+    cache,
+    commit: () => {
+      commit(droplet, config.outputDroplet);
+      commit(cache, config.outputBuildArtifactsCache);
+    },
+  };
 }

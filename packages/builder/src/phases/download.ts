@@ -1,5 +1,6 @@
 // Downloading URL buildpacks into the download directory (CONTRACT §2.6): zip files over HTTP(S),
 // anything else cloned with the real `git` CLI.
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,19 +23,28 @@ import { extractZip, sniffContentType } from './unzip.ts';
 const DOWNLOAD_ATTEMPTS = 4;
 const BACKOFF_MS = [500, 1000, 2000];
 
-export async function downloadBuildpacks(config: BuilderConfig): Promise<void> {
+/** Where a buildpack came from, for the staging metadata. */
+export type BuildpackSourceInfo =
+  | { type: 'directory' }
+  | { type: 'zip'; url: string; sha256: string }
+  | { type: 'git'; url: string; ref?: string; commit?: string };
+
+/** Downloads every URL buildpack; returns what each URL key turned out to be. */
+export async function downloadBuildpacks(config: BuilderConfig): Promise<Map<string, BuildpackSourceInfo>> {
+  const sources = new Map<string, BuildpackSourceInfo>();
   for (const key of config.buildpackOrder) {
     // Every key must parse as a URL reference (plain names do); only keys with a scheme are downloaded.
     const parseError = goUrlParseError(key);
     if (parseError !== undefined) throw new StagingError(`Invalid buildpack url (${key}): ${parseError}`);
     if (!isUrlKey(key)) continue;
     const { primary } = buildpackDirs(key, config.buildpacksDir, config.buildpacksDownloadDir);
-    if (isZipUrl(key)) await downloadZip(key, primary, config.skipCertVerify);
-    else await cloneGit(key, primary, config.skipCertVerify);
+    if (isZipUrl(key)) sources.set(key, await downloadZip(key, primary, config.skipCertVerify));
+    else sources.set(key, await cloneGit(key, primary, config.skipCertVerify));
   }
+  return sources;
 }
 
-async function downloadZip(url: string, dest: string, skipCertVerify: boolean): Promise<void> {
+async function downloadZip(url: string, dest: string, skipCertVerify: boolean): Promise<BuildpackSourceInfo> {
   const { base } = splitFragment(url);
   const segment = decodeSafe(new URL(base).pathname.split('/').pop() || 'buildpack.zip');
   const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'buildpack-download-'));
@@ -64,19 +74,25 @@ async function downloadZip(url: string, dest: string, skipCertVerify: boolean): 
       throw new StagingError(`Failed to extract buildpack '${url}': ${(err as Error).message}`);
     }
     process.stdout.write(`Downloaded buildpack \`${url}\` (${formatByteSize(size)})\n`);
+    return { type: 'zip', url, sha256: createHash('sha256').update(fs.readFileSync(zipFile)).digest('hex') };
   } finally {
     removeTmp();
   }
 }
 
-async function cloneGit(url: string, dest: string, skipCertVerify: boolean): Promise<void> {
+async function cloneGit(url: string, dest: string, skipCertVerify: boolean): Promise<BuildpackSourceInfo> {
   const { base, fragment } = splitFragment(url);
   const branch = fragment ? ['-b', fragment] : [];
   // Quirk Q15 fixed in part: -skipCertVerify applies to git too. No prompt may hang staging.
   const env = { ...process.env, GIT_TERMINAL_PROMPT: '0', ...(skipCertVerify ? { GIT_SSL_NO_VERIFY: 'true' } : {}) };
   fs.mkdirSync(path.dirname(dest), { recursive: true, mode: 0o755 });
+  const cloned = async (): Promise<BuildpackSourceInfo> => {
+    const head = await runScript('git', ['-C', dest, 'rev-parse', 'HEAD'], { capture: 'combined', env });
+    const commit = head.failure === undefined ? head.stdout.trim() : undefined;
+    return { type: 'git', url: base, ...(fragment ? { ref: fragment } : {}), ...(commit ? { commit } : {}) };
+  };
   const shallow = await runScript('git', ['clone', '--depth', '1', '--recursive', ...branch, base, dest], { capture: 'combined', env });
-  if (shallow.failure === undefined) return;
+  if (shallow.failure === undefined) return cloned();
   if (/^fork\/exec git: no such file or directory$/.test(shallow.failure)) {
     throw new StagingError('exec: "git": executable file not found in $PATH');
   }
@@ -88,6 +104,7 @@ async function cloneGit(url: string, dest: string, skipCertVerify: boolean): Pro
   }
   const full = await runScript('git', ['clone', '--recursive', ...branch, base, dest], { capture: 'combined', env });
   if (full.failure !== undefined) throw new StagingError(`Failed to clone git repository at ${base}`);
+  return cloned();
 }
 
 function decodeSafe(s: string): string {
