@@ -1,0 +1,63 @@
+// droplet shell DROPLET [-c COMMAND]: a shell in the app's environment through /tmp/lifecycle/shell,
+// as `cf ssh` gives one (interactive when no command is given).
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { checkRuntime, runContainer } from '@cf-lifecycle/runner';
+import { appNameOf, parseEnvPairs, readServices, runningEnv } from '../diego-env.ts';
+import { checkDroplet, extractDroplet } from '../droplet-file.ts';
+import { CliError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import { lifecycleDir } from '../paths.ts';
+import { resolveStack } from '../stack.ts';
+import { createWorkspace, mkdirVcap, removeWorkspace } from '../workspace.ts';
+
+export interface ShellOptions {
+  command?: string;
+  env: string[];
+  services?: string;
+  stack?: string;
+  host?: boolean;
+}
+
+export async function shell(droplet: string, opts: ShellOptions, log: Logger): Promise<number> {
+  checkDroplet(droplet);
+  const app = { name: appNameOf(droplet), memoryMb: 1024, diskMb: 4096 };
+  const env = runningEnv(app, 8080, readServices(opts.services), parseEnvPairs(opts.env));
+  const lifecycle = lifecycleDir();
+  if (!opts.host) await checkRuntime().catch((err: Error) => Promise.reject(new CliError(err.message)));
+  const stack = opts.host ? undefined : await resolveStack(opts.stack, log);
+  const interactive = opts.command === undefined;
+  if (interactive && !process.stdin.isTTY) throw new CliError('an interactive shell needs a terminal: run it from one, or pass a command with -c');
+
+  const ws = createWorkspace('shell');
+  try {
+    const home = mkdirVcap(path.join(ws, 'home'));
+    extractDroplet(droplet, home);
+    const shellArgs = interactive ? [] : ['/home/vcap/app', opts.command!];
+    if (stack) {
+      const result = await runContainer({
+        rootfs: stack.rootfsDir,
+        args: ['/tmp/lifecycle/shell', ...shellArgs],
+        env,
+        cwd: '/home/vcap',
+        mounts: [
+          { source: home, destination: '/home/vcap' },
+          { source: lifecycle, destination: '/tmp/lifecycle', readonly: true },
+        ],
+        network: 'host',
+        terminal: interactive,
+        stdio: 'inherit',
+      });
+      return result.exitCode ?? 1;
+    }
+    const hostArgs = interactive ? [path.join(home, 'app')] : [path.join(home, 'app'), opts.command!];
+    return await new Promise<number>((resolve, reject) => {
+      const child = spawn(path.join(lifecycle, 'shell'), hostArgs, { cwd: home, env: { ...env, HOME: home }, stdio: 'inherit' });
+      child.on('error', reject);
+      child.on('close', (code) => resolve(code ?? 1));
+    });
+  } finally {
+    log.done();
+    removeWorkspace(ws);
+  }
+}

@@ -1,0 +1,111 @@
+// The environment Cloud Controller and Diego give a staging task and an app instance
+// (ANCHORS §1.1 "Staging environment", §1.2 "Process env" and "Instance env added by Diego").
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { CliError } from './errors.ts';
+
+export const CONTAINER_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export interface AppIdentity {
+  name: string;
+  memoryMb: number;
+  diskMb: number;
+}
+
+/** `-e K=V` values; later ones win. */
+export function parseEnvPairs(pairs: readonly string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new CliError(`-e ${pair}: expected NAME=VALUE`);
+    env[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return env;
+}
+
+/** VCAP_SERVICES from a JSON file (an object of service arrays), or `{}`. */
+export function readServices(file: string | undefined): string {
+  if (file === undefined) return '{}';
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new CliError(`--services ${file}: ${(err as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new CliError(`--services ${file}: not valid JSON (${(err as Error).message})`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new CliError(`--services ${file}: expected a JSON object like {"p-mysql": [{"name": "db", "credentials": {...}}]}`);
+  }
+  return JSON.stringify(parsed);
+}
+
+function vcapApplication(app: AppIdentity, extra: Record<string, unknown>): string {
+  const id = randomUUID();
+  return JSON.stringify({
+    application_id: id,
+    application_name: app.name,
+    application_uris: [],
+    application_version: randomUUID(),
+    cf_api: 'http://127.0.0.1',
+    limits: { disk: app.diskMb, fds: 16384, mem: app.memoryMb },
+    name: app.name,
+    organization_name: 'local',
+    space_name: 'local',
+    uris: [],
+    users: null,
+    version: randomUUID(),
+    ...extra,
+  });
+}
+
+/** The staging task's environment: later entries override earlier ones, as in Cloud Controller. */
+export function stagingEnv(app: AppIdentity, stack: string, services: string, user: Record<string, string>): Record<string, string> {
+  return {
+    PATH: CONTAINER_PATH,
+    HOME: '/home/vcap',
+    USER: 'vcap',
+    LANG: 'en_US.UTF-8',
+    ...user,
+    CF_STACK: stack,
+    VCAP_APPLICATION: vcapApplication(app, {}),
+    MEMORY_LIMIT: `${app.memoryMb}m`,
+    VCAP_SERVICES: services,
+  };
+}
+
+/** An app instance's environment (index 0) as Diego sets it. */
+export function runningEnv(app: AppIdentity, port: number, services: string, user: Record<string, string>): Record<string, string> {
+  const guid = randomUUID();
+  return {
+    PATH: CONTAINER_PATH,
+    HOME: '/home/vcap',
+    USER: 'vcap',
+    LANG: 'en_US.UTF-8',
+    PORT: String(port),
+    VCAP_APP_PORT: String(port),
+    VCAP_APP_HOST: '0.0.0.0',
+    ...user,
+    VCAP_APPLICATION: vcapApplication(app, { instance_index: 0, port, host: '0.0.0.0' }),
+    MEMORY_LIMIT: `${app.memoryMb}m`,
+    VCAP_SERVICES: services,
+    INSTANCE_INDEX: '0',
+    INSTANCE_GUID: guid,
+    CF_INSTANCE_INDEX: '0',
+    CF_INSTANCE_GUID: guid,
+    CF_INSTANCE_IP: '127.0.0.1',
+    CF_INSTANCE_INTERNAL_IP: '127.0.0.1',
+    CF_INSTANCE_PORT: String(port),
+    CF_INSTANCE_ADDR: `127.0.0.1:${port}`,
+    CF_INSTANCE_PORTS: JSON.stringify([{ external: port, internal: port }]),
+  };
+}
+
+export function appNameOf(dir: string): string {
+  return path.basename(path.resolve(dir)).replace(/\.droplet(\.tgz)?$|\.tgz$/, '');
+}
