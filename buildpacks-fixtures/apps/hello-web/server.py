@@ -1,6 +1,17 @@
 # A tiny web app for the demo: answers every GET with a greeting that shows the buildpack's work.
 import http.server
 import os
+import signal
+import sys
+
+
+def on_term(signum, frame):
+    # Proves that SIGTERM sent to the instance reaches the app's own handler.
+    print("hello-web: caught SIGTERM, shutting down", flush=True)
+    sys.exit(0)
+
+
+signal.signal(signal.SIGTERM, on_term)
 
 
 class Hello(http.server.BaseHTTPRequestHandler):
