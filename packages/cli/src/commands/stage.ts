@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { runContainer, checkRuntime } from '@cf-lifecycle/runner';
+import { startContainer, checkRuntime } from '@cf-lifecycle/runner';
 import { appCacheFile, restoreAppCache, saveAppCache } from '../app-cache.ts';
 import { describeBuildpacks, installBuildpacks } from '../buildpacks.ts';
 import { appNameOf, parseEnvPairs, readServices, stagingEnv } from '../diego-env.ts';
@@ -90,7 +90,7 @@ export async function stage(appDir: string, opts: StageOptions, log: Logger): Pr
     let code: number;
     if (inContainer) {
       fs.mkdirSync(path.join(ws, 'lifecycle'), { recursive: true });
-      const result = await runContainer({
+      const container = await startContainer({
         rootfs: stack!.rootfsDir,
         args: ['/tmp/lifecycle/builder', ...args],
         env: { ...env, TMPDIR: '/tmp' },
@@ -106,6 +106,11 @@ export async function stage(appDir: string, opts: StageOptions, log: Logger): Pr
         hostname: 'staging',
         stdio: 'inherit',
       });
+      // Ctrl-C/SIGTERM: the builder gets TERM (it ends its buildpack's process group and removes its
+      // temporaries), then KILL after the grace period.
+      const release = onInterrupt(() => container.stop(10_000));
+      const result = await container.exited;
+      release();
       code = result.exitCode ?? 128 + 15;
     } else {
       code = await runOnHost(path.join(lifecycle, 'builder'), args, { ...process.env, ...env, HOME: home, TMPDIR: ws });
