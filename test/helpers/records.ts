@@ -6,7 +6,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { BUILDER, ROOT, baseEnv, type RunResult, type Workspace } from './stage.ts';
 
-export const FIXTURE_TOOLS = path.join(ROOT, 'buildpacks-fixtures', 'tools');
 
 /** One invocation of a recorder script (see buildpacks-fixtures/README.md). */
 export interface ScriptRecord {

@@ -15,6 +15,7 @@ export const BUILDER_FLAGS: readonly FlagDef[] = [
   { name: 'skipCertVerify', kind: 'bool', default: false, usage: 'skip SSL certificate verification' },
   { name: 'credhubConnectAttempts', kind: 'int', default: 3, usage: 'number of times that the credhub client will attempt to connect to credhub' },
   { name: 'credhubRetryDelay', kind: 'duration', default: 1000, usage: 'delay duration that the credhub client will wait before retrying the connection to credhub' },
+  { name: 'reproducibleDroplet', kind: 'bool', default: false, usage: 'make the droplet and cache tarballs byte-identical for identical inputs: sorted entries, mtimes from SOURCE_DATE_EPOCH (default 0), owners 0:0' },
   { name: 'detectConcurrency', kind: 'int', default: 16, usage: 'how many bin/detect scripts may run at once (1: one after another, as the reference does); the result and output are always those of the sequential run' },
   // Beyond the reference: optional, so they are not part of the "missing flag" validation.
   { name: 'outputStagingMetadata', kind: 'string', default: '', usage: 'file where the versioned staging metadata (docs/staging-metadata.md) should be written; also embeds it and the SBOM in the droplet' },
@@ -40,6 +41,7 @@ export interface BuilderConfig {
   credhubConnectAttempts: number;
   credhubRetryDelayMs: number;
   detectConcurrency: number;
+  reproducibleDroplet: boolean;
   /** Empty when not requested. */
   outputStagingMetadata: string;
   hooksDir: string;
@@ -77,6 +79,7 @@ export function parseBuilderArgs(args: readonly string[]): ParsedArgs {
       credhubConnectAttempts: v.credhubConnectAttempts as number,
       credhubRetryDelayMs: v.credhubRetryDelay as number,
       detectConcurrency: v.detectConcurrency as number,
+      reproducibleDroplet: v.reproducibleDroplet as boolean,
       outputStagingMetadata: v.outputStagingMetadata === '' ? '' : path('outputStagingMetadata'),
       hooksDir: v.hooksDir === '' ? '' : path('hooksDir'),
       hooksConfig: v.hooksConfig === '' ? '' : path('hooksConfig'),

@@ -1,38 +1,51 @@
-// Packaging the droplet and the build-artifacts cache as gzip tarballs (CONTRACT §2.16).
+// Packaging the droplet and the build-artifacts cache as gzip tarballs (CONTRACT §2.16), without the
+// reference's full copy of the app: the tar stream is written straight from the contents directory
+// and the build directory (grafted in as `./app`) and compressed on every core. GNU tar extracts it
+// to the same tree `cp -a` + `tar -czf` gives.
 import fs from 'node:fs';
 import path from 'node:path';
-import { StagingError, goPathError } from '@cf-lifecycle/contract';
+import { StagingError, goErrnoText, goPathError } from '@cf-lifecycle/contract';
 import type { BuilderConfig } from '../config.ts';
 import type { StagingPlan } from '../plan.ts';
-import { runScript } from '../run-script.ts';
 import { commit, temporaryBeside } from './atomic.ts';
-
-function findTar(): string {
-  for (const dir of (process.env.PATH ?? '').split(':')) {
-    const candidate = path.join(dir || '.', 'tar');
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      if (fs.statSync(candidate).isFile()) return candidate;
-    } catch {
-      // keep looking
-    }
-  }
-  throw new StagingError('Unable to find tar executable: exec: "tar": executable file not found in $PATH');
-}
-
-/** Writes `tar -czf` of `sourceDir` to a temporary beside `target` and returns its path. */
-async function tarGz(tar: string, target: string, sourceDir: string, describe: (detail: string) => string): Promise<string> {
-  const tmp = temporaryBeside(target);
-  const result = await runScript(tar, ['-czf', tmp, '-C', sourceDir, '.'], { capture: 'combined' });
-  if (result.failure !== undefined) throw new StagingError(describe(`${result.output}: ${result.failure}`));
-  return tmp;
-}
+import { ParallelGzipWriter } from './parallel-gzip.ts';
+import { writeTar, type TarTree } from './tar-writer.ts';
 
 /** The two archives, complete under temporary names; `commit()` gives them their names. */
 export interface PackagedDroplet {
   droplet: string;
   cache: string;
   commit(): void;
+}
+
+/** Go-style rendering of a file-system error (`write /tmp/x: no space left on device`). */
+function describe(err: unknown, fallbackPath: string): string {
+  const e = err as NodeJS.ErrnoException;
+  if (e?.code && e.syscall) return `${e.syscall} ${e.path ?? fallbackPath}: ${goErrnoText(e.code, e.message)}`;
+  return (e as Error)?.message ?? String(err);
+}
+
+/** Writes `tree` as a gzip tar to a temporary beside `target`; returns the temporary's path. */
+async function archive(tree: TarTree, target: string, config: BuilderConfig, fail: (detail: string) => string): Promise<string> {
+  const tmp = temporaryBeside(target);
+  let out: ParallelGzipWriter | undefined;
+  try {
+    out = new ParallelGzipWriter(tmp);
+    const writer = out;
+    await writeTar(tree, (chunk) => writer.write(chunk), config.reproducibleDroplet ? { reproducible: { mtime: reproducibleMtime() } } : {});
+    await writer.close();
+    return tmp;
+  } catch (err) {
+    out?.abort();
+    fs.rmSync(tmp, { force: true });
+    throw new StagingError(fail(describe(err, tmp)));
+  }
+}
+
+/** SOURCE_DATE_EPOCH when set (the reproducible-builds convention), else the epoch. */
+function reproducibleMtime(): number {
+  const epoch = Number(process.env.SOURCE_DATE_EPOCH);
+  return Number.isInteger(epoch) && epoch >= 0 ? epoch : 0;
 }
 
 export async function packageDroplet(config: BuilderConfig, plan: StagingPlan): Promise<PackagedDroplet> {
@@ -43,17 +56,22 @@ export async function packageDroplet(config: BuilderConfig, plan: StagingPlan): 
       throw new StagingError(`Failed to set up droplet filesystem: ${goPathError('mkdir', `${plan.contentsDir}/${dir}`, err)}`);
     }
   }
-  const copied = await runScript('cp', ['-a', config.buildDir, `${plan.contentsDir}/app`], { capture: 'stdout' });
-  if (copied.failure !== undefined) throw new StagingError(`Failed to copy compiled droplet: ${copied.failure}`);
+  // The reference copies the build directory with `cp -a`; when it is gone that fails like this.
+  try {
+    fs.lstatSync(config.buildDir);
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : goErrnoText((err as NodeJS.ErrnoException).code);
+    process.stderr.write(`cp: cannot stat '${config.buildDir}': ${reason}\n`);
+    throw new StagingError('Failed to copy compiled droplet: exit status 1');
+  }
 
-  const tar = findTar();
-  const droplet = await tarGz(tar, config.outputDroplet, plan.contentsDir, (d) => `Failed to compress droplet filesystem: ${d}`);
+  const droplet = await archive({ dir: plan.contentsDir, graft: { app: config.buildDir } }, config.outputDroplet, config, (d) => `Failed to compress droplet filesystem: ${d}`);
   try {
     fs.mkdirSync(path.dirname(config.outputBuildArtifactsCache), { recursive: true, mode: 0o755 });
   } catch (err) {
     throw new StagingError(`Failed to create output build artifacts cache dir: ${goPathError('mkdir', path.dirname(config.outputBuildArtifactsCache), err)}`);
   }
-  const cache = await tarGz(tar, config.outputBuildArtifactsCache, config.buildArtifactsCacheDir, (d) => `Failed to compress build artifacts: ${d}`);
+  const cache = await archive({ dir: config.buildArtifactsCacheDir }, config.outputBuildArtifactsCache, config, (d) => `Failed to compress build artifacts: ${d}`);
   // Both archives are complete; they take their names only when the caller commits (a failure
   // before that leaves neither).
   return {
