@@ -31,9 +31,8 @@ async function archive(tree: TarTree, target: string, config: BuilderConfig, fai
   let out: ParallelGzipWriter | undefined;
   try {
     out = new ParallelGzipWriter(tmp);
-    const writer = out;
-    await writeTar(tree, (chunk) => writer.write(chunk), config.reproducibleDroplet ? { reproducible: { mtime: reproducibleMtime() } } : {});
-    await writer.close();
+    await writeTar(tree, out, config.reproducibleDroplet ? { reproducible: { mtime: reproducibleMtime() } } : {});
+    await out.close();
     return tmp;
   } catch (err) {
     out?.abort();

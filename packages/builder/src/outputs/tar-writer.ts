@@ -21,7 +21,12 @@ export interface TarTree {
   graft?: Record<string, string>;
 }
 
-type Sink = (chunk: Buffer) => Promise<void> | void;
+/** Where the tar stream goes: bytes, and file contents read straight from a descriptor. */
+export interface TarSink {
+  write(chunk: Buffer): Promise<void> | void;
+  /** Appends up to `length` bytes from `fd`; returns how many it read (fewer at end of file). */
+  writeFromFile(fd: number, length: number): Promise<number>;
+}
 
 function octal(value: number, width: number): string {
   return value.toString(8).padStart(width - 1, '0') + '\0';
@@ -103,9 +108,9 @@ export function headerBlocks(h: Header): Buffer[] {
 }
 
 /** Writes sources as one tar stream into `sink`; resolves once the end-of-archive blocks are written. */
-export async function writeTar(tree: TarTree, sink: Sink, opts: TarOptions = {}): Promise<void> {
+export async function writeTar(tree: TarTree, out: TarSink, opts: TarOptions = {}): Promise<void> {
+  const sink = (chunk: Buffer) => out.write(chunk);
   const hardLinks = new Map<string, string>();
-  const readBuf = Buffer.allocUnsafe(1 << 20);
 
   const owner = (st: fs.Stats) => (opts.reproducible ? { uid: 0, gid: 0 } : { uid: st.uid, gid: st.gid });
   const mtimeOf = (st: fs.Stats) => (opts.reproducible ? opts.reproducible.mtime : Math.floor(st.mtimeMs / 1000));
@@ -153,16 +158,8 @@ export async function writeTar(tree: TarTree, sink: Sink, opts: TarOptions = {})
     for (const b of headerBlocks({ ...base, type: '0', size })) await sink(b);
     const fd = fs.openSync(full, 'r');
     try {
-      let left = size;
-      while (left > 0) {
-        const n = fs.readSync(fd, readBuf, 0, Math.min(readBuf.length, left), null);
-        if (n === 0) {
-          await sink(Buffer.alloc(left));
-          break;
-        }
-        left -= n;
-        await sink(Buffer.from(readBuf.subarray(0, n)));
-      }
+      const read = await out.writeFromFile(fd, size);
+      if (read < size) await sink(Buffer.alloc(size - read));
     } finally {
       fs.closeSync(fd);
     }
