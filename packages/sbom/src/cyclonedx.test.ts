@@ -87,6 +87,16 @@ describe('cycloneDx', () => {
     expect(JSON.parse(cycloneDx({ ...input, serialNumber })).serialNumber).toBe(serialNumber);
   });
 
+  it('a stack known by name only, or not at all, is still one valid component', async () => {
+    for (const stack of [{ name: 'cflinuxfs4', version: '' }, { name: '', version: '' }]) {
+      const text = cycloneDx({ ...input, stack });
+      expect(await new JsonStrictValidator(Spec.Version.v1dot5).validate(text)).toBeNull();
+      const os = JSON.parse(text).components.find((c: { type: string }) => c.type === 'operating-system');
+      expect(os).toMatchObject({ name: stack.name || 'unknown', 'bom-ref': `stack:${stack.name || 'unknown'}` });
+      expect(os.version).toBeUndefined();
+    }
+  });
+
   it('an app without dependencies still has the stack', async () => {
     const text = cycloneDx({ ...input, dependencies: [], buildpacks: [] });
     expect(await new JsonStrictValidator(Spec.Version.v1dot5).validate(text)).toBeNull();

@@ -48,12 +48,17 @@ export function cycloneDx(input: CycloneDxInput): string {
     bom.metadata.tools.components.add(tool);
   }
 
-  const stack = new Models.Component(Enums.ComponentType.OperatingSystem, input.stack.name, {
-    version: input.stack.version,
-    bomRef: `stack:${input.stack.name}@${input.stack.version}`,
-    description: `The ${input.stack.name} stack; its OS packages are listed in the receipt of version ${input.stack.version}`,
+  // A staging outside a stack of ours may know the stack's name only (CF_STACK), or nothing.
+  const stackName = input.stack.name || 'unknown';
+  const stackId = input.stack.version ? `${stackName}@${input.stack.version}` : stackName;
+  const stack = new Models.Component(Enums.ComponentType.OperatingSystem, stackName, {
+    bomRef: `stack:${stackId}`,
+    description: input.stack.version
+      ? `The ${stackName} stack; its OS packages are listed in the receipt of version ${input.stack.version}`
+      : `The ${stackName} stack, version unknown`,
   });
-  stack.properties.add(new Models.Property(PROPERTY.stackReceipt, `${input.stack.name}@${input.stack.version}`));
+  if (input.stack.version) stack.version = input.stack.version;
+  stack.properties.add(new Models.Property(PROPERTY.stackReceipt, stackId));
   bom.components.add(stack);
   app.dependencies.add(stack.bomRef);
 

@@ -95,10 +95,14 @@ describe('elfLinking', () => {
   it.skipIf(!hasGcc)('binaries built by gcc: -static and -static-pie are static, the default is dynamic', async () => {
     const src = write('gcc/hello.c', 'int main(void) { return 0; }\n', 0o644);
     const build = (out: string, ...flags: string[]) => execFileSync('gcc', [...flags, '-o', path.join(root, 'gcc', out), src], { stdio: 'pipe' });
-    build('static', '-static');
     build('dynamic');
-    expect(await elfLinking(path.join(root, 'gcc', 'static'))).toBe('static');
     expect(await elfLinking(path.join(root, 'gcc', 'dynamic'))).toBe('dynamic');
+    try {
+      build('static', '-static');
+    } catch {
+      return; // no static libc (libc6-dev's libc.a) on this machine: the crafted headers above cover it
+    }
+    expect(await elfLinking(path.join(root, 'gcc', 'static'))).toBe('static');
     try {
       build('static-pie', '-static-pie');
     } catch {

@@ -3,7 +3,7 @@
 // of droplets the same versions recur, and each is evaluated once.
 import { parsePurl, type Dependency } from '@cf-lifecycle/sbom/dependency';
 import type { StagingMetadata } from './metadata.ts';
-import { evaluate, SCANNED_ECOSYSTEMS, type AdvisoryIndex, type Advisory, type AffectedPackage, type ParsedVersions } from './osv.ts';
+import { evaluate, SCANNED_ECOSYSTEMS, type Advisory, type AdvisoryIndex, type ParsedVersions } from './osv.ts';
 import type { SeverityOrUnknown } from './severity.ts';
 
 export interface Finding {
@@ -43,35 +43,35 @@ export function debianRelease(dep: Dependency): string | undefined {
 const NO_MATCH: readonly Match[] = [];
 
 export class Matcher {
-  /** Per package (its index entries), per installed version (and Debian purl): the matches. */
-  readonly #cache = new Map<readonly AffectedPackage[], Map<string, readonly Match[]>>();
+  /** Matches by purl: a purl names one version of one package (with a Debian release qualifier). */
+  readonly #cache = new Map<string, readonly Match[]>();
 
   constructor(readonly index: AdvisoryIndex) {}
 
   /** The advisories affecting one dependency, one match per advisory. */
   matches(dep: Dependency): readonly Match[] {
+    const cached = this.#cache.get(dep.purl);
+    if (cached !== undefined) return cached;
+    const result = this.#evaluate(dep);
+    this.#cache.set(dep.purl, result);
+    return result;
+  }
+
+  #evaluate(dep: Dependency): readonly Match[] {
     if (!SCANNED_ECOSYSTEMS.has(dep.ecosystem)) return NO_MATCH;
     const entries = this.index.lookup(dep.ecosystem, dep.name);
     if (entries.length === 0) return NO_MATCH;
-    let byVersion = this.#cache.get(entries);
-    if (!byVersion) this.#cache.set(entries, (byVersion = new Map()));
-    // A Debian purl carries the release (`distro`), which selects the entries that apply.
-    const key = dep.ecosystem === 'Debian' ? `${dep.version}\0${dep.purl}` : dep.version;
-    const cached = byVersion.get(key);
-    if (cached) return cached;
     const release = dep.ecosystem === 'Debian' ? debianRelease(dep) : undefined;
     const parsed: ParsedVersions = new Map();
-    const found: Match[] = [];
+    let found: Match[] | undefined;
     for (const entry of entries) {
       if (release && entry.release && entry.release !== release) continue;
       // An advisory may list the package once per release line: the first entry that holds the version wins.
-      if (found.length > 0 && found.some((m) => m.advisory === entry.advisory)) continue;
+      if (found?.some((m) => m.advisory === entry.advisory)) continue;
       const verdict = evaluate(entry, dep.version, parsed);
-      if (verdict.affected) found.push(verdict.fixed === undefined ? { advisory: entry.advisory } : { advisory: entry.advisory, fixed: verdict.fixed });
+      if (verdict.affected) (found ??= []).push(verdict.fixed === undefined ? { advisory: entry.advisory } : { advisory: entry.advisory, fixed: verdict.fixed });
     }
-    const result = found.length === 0 ? NO_MATCH : found;
-    byVersion.set(key, result);
-    return result;
+    return found ?? NO_MATCH;
   }
 }
 

@@ -24,14 +24,25 @@ export class InputError extends Error {}
  */
 export async function loadTargets(paths: readonly string[], warn: (message: string) => void): Promise<Target[]> {
   const targets: Target[] = [];
+  await forEachTarget(paths, warn, (t) => {
+    targets.push(t);
+  });
+  return targets;
+}
+
+/**
+ * The same walk as {@link loadTargets}, handing each target to `visit` as soon as it is read, so
+ * that a scan of thousands of droplets never holds more than one metadata document at a time.
+ */
+export async function forEachTarget(paths: readonly string[], warn: (message: string) => void, visit: (target: Target) => void | Promise<void>): Promise<void> {
   const identities = new Set<string>();
-  const add = (target: Target): void => {
+  const add = async (target: Target): Promise<void> => {
     const id = identity(target.metadata);
     if (id !== undefined) {
       if (identities.has(id)) return;
       identities.add(id);
     }
-    targets.push(target);
+    await visit(target);
   };
 
   for (const p of paths) {
@@ -42,7 +53,7 @@ export async function loadTargets(paths: readonly string[], warn: (message: stri
       throw new InputError(`${p}: no such file or directory`);
     }
     if (!stat.isDirectory()) {
-      add(await loadFile(p));
+      await add(await loadFile(p));
       continue;
     }
     const files = walk(p);
@@ -57,21 +68,23 @@ export async function loadTargets(paths: readonly string[], warn: (message: stri
           warn(`${file}: skipped: ${(err as Error).message}`);
           continue;
         }
-        if (looksLikeStagingMetadata(doc)) add({ path: file, kind: 'metadata', metadata: toStagingMetadata(doc) });
+        if (looksLikeStagingMetadata(doc)) await add({ path: file, kind: 'metadata', metadata: toStagingMetadata(doc) });
       } else {
         droplets.push(file);
       }
     }
     for (const file of droplets) {
+      let target: Target;
       try {
         if (!(await isGzipFile(file))) continue;
-        add(await loadDroplet(file));
+        target = await loadDroplet(file);
       } catch (err) {
         warn(`${file}: skipped: ${(err as Error).message}`);
+        continue;
       }
+      await add(target);
     }
   }
-  return targets;
 }
 
 export async function loadFile(file: string): Promise<Target> {
@@ -91,10 +104,11 @@ async function loadDroplet(file: string): Promise<Target> {
   return { path: file, kind: 'droplet', metadata: parseStagingMetadata(contents.metadata) };
 }
 
-// The same staging seen twice: in the droplet and in the copy beside it.
+// The same staging seen twice: in the droplet and in the copy beside it (whose finishedAt, taken
+// after packaging, is later), so: the same app bits staged at the same instant.
 function identity(m: StagingMetadata): string | undefined {
-  if (!m.app?.digest || !m.staging?.finishedAt) return undefined;
-  return JSON.stringify([m.app.name, m.app.digest, m.staging.startedAt, m.staging.finishedAt]);
+  if (!m.app?.digest || !m.staging?.startedAt) return undefined;
+  return `${m.app.name ?? ''}\0${m.app.digest}\0${m.staging.startedAt}`;
 }
 
 function walk(dir: string): string[] {

@@ -3,7 +3,7 @@
 // (ecosystem, normalised name), and deciding whether one installed version is affected.
 import fs from 'node:fs';
 import path from 'node:path';
-import { advisorySeverity, type SeverityOrUnknown } from './severity.ts';
+import { advisorySeverity, type AdvisorySeverity, type SeverityOrUnknown } from './severity.ts';
 import { orderingFor, SEMVER_ORDERING, type VersionOrdering } from './versions/index.ts';
 
 /** The ecosystems the scanner matches (OSV's names; `Debian:12` is `Debian` release 12). */
@@ -15,8 +15,48 @@ export interface Advisory {
   cves: string[];
   aliases: string[];
   summary?: string;
-  severity: SeverityOrUnknown;
-  score?: number;
+  readonly severity: SeverityOrUnknown;
+  readonly score?: number;
+}
+
+/** An advisory whose severity is worked out on first use: most advisories never match anything. */
+class LoadedAdvisory implements Advisory {
+  readonly id: string;
+  readonly cves: string[];
+  readonly aliases: string[];
+  readonly summary?: string;
+  #record: Record<string, unknown> | undefined;
+  #severity: AdvisorySeverity | undefined;
+
+  constructor(record: Record<string, unknown>) {
+    this.id = record.id as string;
+    this.aliases = strings(record.aliases);
+    const ids = [...this.aliases, ...strings(record.upstream)];
+    this.cves = [...new Set(ids.filter((a) => /^CVE-\d+-\d+$/.test(a)))];
+    if (typeof record.summary === 'string') this.summary = record.summary;
+    this.#record = { severity: record.severity, database_specific: record.database_specific, affected: record.affected };
+  }
+
+  #computed(): AdvisorySeverity {
+    if (!this.#severity) {
+      this.#severity = advisorySeverity(this.#record ?? {});
+      this.#record = undefined;
+    }
+    return this.#severity;
+  }
+
+  get severity(): SeverityOrUnknown {
+    return this.#computed().severity;
+  }
+
+  get score(): number | undefined {
+    return this.#computed().score;
+  }
+
+  toJSON(): object {
+    const { score } = this;
+    return { id: this.id, cves: this.cves, aliases: this.aliases, ...(this.summary ? { summary: this.summary } : {}), severity: this.severity, ...(score !== undefined ? { score } : {}) };
+  }
 }
 
 interface Event {
@@ -78,16 +118,7 @@ export class AdvisoryIndex {
     }
     const r = record as Record<string, unknown>;
     if (typeof r.withdrawn === 'string' && r.withdrawn !== '') return;
-    const aliases = [...strings(r.aliases), ...strings(r.upstream)];
-    const { severity, score } = advisorySeverity(r);
-    const advisory: Advisory = {
-      id: r.id as string,
-      aliases: strings(r.aliases),
-      cves: [...new Set(aliases.filter((a) => /^CVE-\d+-\d+$/.test(a)))],
-      severity,
-      ...(typeof r.summary === 'string' ? { summary: r.summary } : {}),
-      ...(score !== undefined ? { score } : {}),
-    };
+    const advisory = new LoadedAdvisory(r);
     this.advisories++;
     for (const a of Array.isArray(r.affected) ? r.affected : []) {
       const pkg = (a as { package?: { ecosystem?: unknown; name?: unknown } })?.package;
@@ -182,14 +213,8 @@ export function jsonFiles(dir: string): string[] {
  * `last_affected` below it makes it not; a `versions` list entry equal to it makes it affected.
  */
 export function evaluate(entry: AffectedPackage, version: string, parsed: ParsedVersions = new Map()): Verdict {
-  const listed = entry.versions?.has(version) ?? false;
-  let lowestFixAbove: { version: string; parsed: unknown; ordering: VersionOrdering } | undefined;
   for (const range of entry.ranges) {
-    let installed = parsed.get(range.ordering);
-    if (installed === undefined && !parsed.has(range.ordering)) {
-      installed = range.ordering.parse(version);
-      parsed.set(range.ordering, installed);
-    }
+    const installed = parsedWith(range.ordering, version, parsed);
     if (installed === undefined) continue;
     prepare(range);
     let affected = false;
@@ -204,18 +229,37 @@ export function evaluate(entry: AffectedPackage, version: string, parsed: Parsed
       } else if (ev.kind === 'fixed') {
         if (c >= 0) affected = false;
         else if (affected && fixed === undefined) fixed = ev.version;
-        if (c < 0 && (lowestFixAbove === undefined || (lowestFixAbove.ordering === range.ordering && range.ordering.compare(ev.parsed, lowestFixAbove.parsed) < 0))) {
-          lowestFixAbove = { version: ev.version, parsed: ev.parsed, ordering: range.ordering };
-        }
       } else if (c > 0) {
         affected = false;
       }
     }
-    if (affected) return fixed === undefined ? { affected } : { affected, fixed };
+    if (affected) return fixed === undefined ? AFFECTED : { affected, fixed };
   }
-  if (listed) return lowestFixAbove === undefined ? { affected: true } : { affected: true, fixed: lowestFixAbove.version };
-  return { affected: false };
+  if (!entry.versions?.has(version)) return NOT_AFFECTED;
+  // Listed explicitly: report the lowest fix above the version that any range names.
+  let lowest: { version: string; parsed: unknown; ordering: VersionOrdering } | undefined;
+  for (const range of entry.ranges) {
+    const installed = parsedWith(range.ordering, version, parsed);
+    if (installed === undefined) continue;
+    for (const ev of range.events) {
+      if (ev.kind !== 'fixed' || range.ordering.compare(installed, ev.parsed) >= 0) continue;
+      if (!lowest || (lowest.ordering === range.ordering && range.ordering.compare(ev.parsed, lowest.parsed) < 0)) lowest = { version: ev.version, parsed: ev.parsed, ordering: range.ordering };
+    }
+  }
+  return lowest ? { affected: true, fixed: lowest.version } : AFFECTED;
 }
+
+function parsedWith(ordering: VersionOrdering, version: string, parsed: ParsedVersions): unknown {
+  let value = parsed.get(ordering);
+  if (value === undefined && !parsed.has(ordering)) {
+    value = ordering.parse(version);
+    parsed.set(ordering, value);
+  }
+  return value;
+}
+
+const AFFECTED: Verdict = Object.freeze({ affected: true });
+const NOT_AFFECTED: Verdict = Object.freeze({ affected: false });
 
 const ZERO = Symbol('zero');
 

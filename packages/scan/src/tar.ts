@@ -91,7 +91,7 @@ export async function readTar(chunks: AsyncIterable<Buffer>, visitor: TarVisitor
       }
     }
   }
-  if (pending || meta) throw new TarFormatError('unexpected end of tar archive');
+  if (pending || meta || skip > 0 || buffer.length > 0) throw new TarFormatError('unexpected end of tar archive');
 }
 
 function cString(b: Buffer): string {

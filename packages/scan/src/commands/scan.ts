@@ -2,7 +2,7 @@
 // dependencies recorded by staging against OSV advisories; one row per finding.
 import { findingsFor, Matcher, type Finding } from '../findings.ts';
 import { table, plural } from '../format.ts';
-import { InputError, loadTargets } from '../inputs.ts';
+import { forEachTarget, InputError } from '../inputs.ts';
 import { loadAdvisories, OsvError } from '../osv.ts';
 import { SEVERITIES, severityRank, type Severity, type SeverityOrUnknown } from '../severity.ts';
 import { EXIT, type Output } from './output.ts';
@@ -58,22 +58,23 @@ export async function scanCommand(paths: string[], opts: ScanOptions, out: Outpu
 export async function scan(paths: readonly string[], osv: string, warn: (message: string) => void): Promise<ScanReport> {
   const index = loadAdvisories(osv);
   for (const skipped of index.skipped) warn(skipped);
-  const targets = await loadTargets(paths, warn);
   const matcher = new Matcher(index);
   const findings: Finding[] = [];
   let affected = 0;
-  for (const target of targets) {
+  let scanned = 0;
+  await forEachTarget(paths, warn, (target) => {
+    scanned++;
     const found = findingsFor(target.path, target.metadata, matcher);
     if (found.length > 0) affected++;
-    findings.push(...found);
-  }
+    for (const f of found) findings.push(f);
+  });
   findings.sort(
     (a, b) =>
       cmp(a.target, b.target) || severityRank(b.severity) - severityRank(a.severity) || cmp(a.package, b.package) || cmp(a.version, b.version) || cmp(a.advisory, b.advisory),
   );
   const counts: Record<SeverityOrUnknown, number> = { critical: 0, high: 0, moderate: 0, low: 0, unknown: 0 };
   for (const f of findings) counts[f.severity]++;
-  return { findings, scanned: targets.length, affected, advisories: index.advisories, counts };
+  return { findings, scanned, affected, advisories: index.advisories, counts };
 }
 
 function render(report: ScanReport): string {

@@ -84,4 +84,38 @@ export function phpVersionCompare(a: string, b: string): number {
   return 0;
 }
 
-export const composerOrdering: VersionOrdering<string> = { name: 'Composer', parse: normalizeComposerVersion, compare: phpVersionCompare };
+/** A normalised version split as PHP canonicalises it, numbers as numbers: parsed once, compared often. */
+export type ComposerVersion = Array<number | string>;
+
+export function parseComposerVersion(version: string): ComposerVersion | undefined {
+  const normal = normalizeComposerVersion(version);
+  if (normal === undefined) return undefined;
+  return phpCanonicalParts(normal).map((p) => (/^\d/.test(p) ? Number.parseInt(p, 10) : p));
+}
+
+const NUMBER_ORDER = specialOrder('#N#');
+
+export function compareComposerVersions(x: ComposerVersion, y: ComposerVersion): number {
+  const n = Math.min(x.length, y.length);
+  for (let i = 0; i < n; i++) {
+    const p = x[i]!;
+    const q = y[i]!;
+    let c: number;
+    if (typeof p === 'number' && typeof q === 'number') c = Math.sign(p - q);
+    else if (typeof p === 'string' && typeof q === 'string') c = Math.sign(specialOrder(p) - specialOrder(q));
+    else if (typeof p === 'number') c = Math.sign(NUMBER_ORDER - specialOrder(q as string));
+    else c = Math.sign(specialOrder(p) - NUMBER_ORDER);
+    if (c !== 0) return c;
+  }
+  if (x.length > n) {
+    const p = x[n]!;
+    return typeof p === 'number' ? 1 : Math.sign(specialOrder(p) - NUMBER_ORDER);
+  }
+  if (y.length > n) {
+    const q = y[n]!;
+    return typeof q === 'number' ? -1 : Math.sign(NUMBER_ORDER - specialOrder(q));
+  }
+  return 0;
+}
+
+export const composerOrdering: VersionOrdering<ComposerVersion> = { name: 'Composer', parse: parseComposerVersion, compare: compareComposerVersions };

@@ -11,6 +11,8 @@ export interface Pep440 {
   post?: string;
   dev?: string;
   local: string[];
+  /** The comparison keys of the pre-release, post-release and dev parts, computed once. */
+  keys?: [Array<number | string>, Array<number | string>, Array<number | string>];
 }
 
 const PEP440 = new RegExp(
@@ -38,6 +40,7 @@ export function parsePep440(version: string): Pep440 | undefined {
   if (m[5] !== undefined) v.post = m[5];
   else if (m[6]) v.post = m[7] ?? '0';
   if (m[8]) v.dev = m[9] ?? '0';
+  v.keys = [preKey(v), v.post === undefined ? [-1] : [0, v.post], v.dev === undefined ? [1] : [0, v.dev]];
   return v;
 }
 
@@ -48,12 +51,12 @@ export function comparePep440(a: Pep440, b: Pep440): number {
     c = compareDigits(a.release[i] ?? '0', b.release[i] ?? '0');
     if (c !== 0) return c;
   }
-  c = compareKeys(preKey(a), preKey(b));
-  if (c !== 0) return c;
-  c = compareKeys(a.post === undefined ? [-1] : [0, a.post], b.post === undefined ? [-1] : [0, b.post]);
-  if (c !== 0) return c;
-  c = compareKeys(a.dev === undefined ? [1] : [0, a.dev], b.dev === undefined ? [1] : [0, b.dev]);
-  if (c !== 0) return c;
+  const ka = a.keys ?? [preKey(a), a.post === undefined ? [-1] : [0, a.post], a.dev === undefined ? [1] : [0, a.dev]];
+  const kb = b.keys ?? [preKey(b), b.post === undefined ? [-1] : [0, b.post], b.dev === undefined ? [1] : [0, b.dev]];
+  for (let i = 0; i < 3; i++) {
+    c = compareKeys(ka[i]!, kb[i]!);
+    if (c !== 0) return c;
+  }
   return compareLocal(a.local, b.local);
 }
 

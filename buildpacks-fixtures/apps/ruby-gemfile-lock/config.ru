@@ -1,0 +1,3 @@
+require "sinatra"
+get("/") { "ruby-gemfile-lock\n" }
+run Sinatra::Application
