@@ -1,0 +1,184 @@
+// The droplet layer: the droplet's entries (./app, ./deps, ./profile.d, ./staging_info.yml, ./tmp,
+// ./logs, maybe ./.cf-lifecycle) re-rooted under home/vcap/, owned by vcap (2000:2000), which is where
+// Diego extracts a droplet and where the launcher, started in /home/vcap, finds staging_info.yml.
+// The droplet is first gunzipped to a file so that entries can be written in sorted order, each read
+// back from its offset.
+import fs from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import zlib from 'node:zlib';
+import { OciError } from '../errors.ts';
+import { HashingStream } from '../hashing.ts';
+import type { LayerBlob, Layout } from '../layout.ts';
+import type { TarHeader } from '../tar/header.ts';
+import { readAll, readTar, TarFormatError } from '../tar/reader.ts';
+import type { TarItem } from '../tar/writer.ts';
+import { tarStream } from '../tar/writer.ts';
+import { FIXED_MTIME, VCAP_GID, VCAP_UID } from './fixed.ts';
+
+/** Where the droplet is extracted in the image (Diego's instance home). */
+export const DROPLET_ROOT = 'home/vcap';
+/** The staging metadata document, when the builder put one in the droplet. */
+export const STAGING_METADATA_IN_DROPLET = '.cf-lifecycle/staging-metadata.json';
+
+export interface DropletLayer extends LayerBlob {
+  /** sha256 of the droplet file itself. */
+  dropletDigest: string;
+  /** The droplet's staging_info.yml, verbatim (undefined when it has none). */
+  stagingInfo?: string;
+  /** The droplet's ./.cf-lifecycle/staging-metadata.json, verbatim. */
+  stagingMetadata?: string;
+}
+
+interface Member {
+  header: TarHeader;
+  offset: number;
+}
+
+/** A droplet path without `./`, checked to stay inside the droplet; '' for the root. */
+export function dropletPath(raw: string): string {
+  const trimmed = raw.replace(/^(\.?\/)+/, '');
+  if (trimmed === '' || trimmed === '.') return '';
+  const normal = path.posix.normalize(trimmed).replace(/\/+$/, '');
+  if (normal === '.') return '';
+  if (normal.startsWith('../') || normal === '..' || path.posix.isAbsolute(normal)) {
+    throw new OciError(`the droplet contains an unsafe path ${JSON.stringify(raw)}: refusing to export it`);
+  }
+  return normal;
+}
+
+function byBytes(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+/** Gunzips `droplet` into `tarFile` (a plain tar is copied), returning the droplet's own digest. */
+async function unpackDroplet(droplet: string, tarFile: string): Promise<string> {
+  const head = Buffer.alloc(2);
+  let fd: number;
+  try {
+    fd = fs.openSync(droplet, 'r');
+  } catch (error) {
+    throw new OciError(`cannot read the droplet ${droplet}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  try {
+    fs.readSync(fd, head, 0, 2, 0);
+  } finally {
+    fs.closeSync(fd);
+  }
+  const gzipped = head[0] === 0x1f && head[1] === 0x8b;
+  const hasher = new HashingStream();
+  try {
+    await pipeline([fs.createReadStream(droplet), hasher, ...(gzipped ? [zlib.createGunzip()] : []), fs.createWriteStream(tarFile)]);
+  } catch (error) {
+    throw new OciError(`${droplet} is not a droplet (a gzip tar): ${(error as Error).message}`);
+  }
+  return hasher.digest();
+}
+
+/** Reads the droplet's members (the last of equal paths wins), with the two metadata files' contents. */
+async function readMembers(tarFile: string, droplet: string): Promise<{ members: Map<string, Member>; stagingInfo?: string; stagingMetadata?: string }> {
+  const members = new Map<string, Member>();
+  let stagingInfo: string | undefined;
+  let stagingMetadata: string | undefined;
+  try {
+    for await (const entry of readTar(fs.createReadStream(tarFile))) {
+      const rel = dropletPath(entry.header.path);
+      if (rel === '') continue;
+      const header = { ...entry.header, path: rel };
+      if (header.type === 'hardlink') header.linkname = dropletPath(header.linkname ?? '');
+      members.delete(rel);
+      members.set(rel, { header, offset: entry.offset });
+      if (header.type === 'file' && header.size <= 1024 * 1024) {
+        if (rel === 'staging_info.yml') stagingInfo = (await readAll(entry.body())).toString('utf8');
+        else if (rel === STAGING_METADATA_IN_DROPLET) stagingMetadata = (await readAll(entry.body())).toString('utf8');
+      }
+    }
+  } catch (error) {
+    if (error instanceof TarFormatError) throw new OciError(`${droplet} is not a droplet (a gzip tar): ${error.message}`);
+    throw error;
+  }
+  return { members, stagingInfo, stagingMetadata };
+}
+
+/** The tar items of the layer, sorted, with parents and hard links put in order. */
+export function dropletItems(members: Map<string, Member>, tarFile: string): TarItem[] {
+  // Parent directories the droplet does not list get vcap's ownership and 0755, as `tar -x` would give.
+  for (const rel of [...members.keys()]) {
+    const parts = rel.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      const parent = parts.slice(0, i).join('/');
+      if (!members.has(parent)) members.set(parent, { header: { path: parent, type: 'dir', mode: 0o755, uid: 0, gid: 0, size: 0, mtime: 0 }, offset: 0 });
+    }
+  }
+
+  // A hard link must follow the entry that holds the content. Sorting may reorder a group, so the
+  // group's first path in sorted order takes the content and the others link to it.
+  const contentOf = new Map<string, string>();
+  const resolve = (rel: string, seen: Set<string>): string => {
+    const member = members.get(rel);
+    if (!member) throw new OciError(`the droplet has a hard link to ${JSON.stringify(rel)}, which it does not contain`);
+    if (member.header.type !== 'hardlink') {
+      if (member.header.type !== 'file') throw new OciError(`the droplet has a hard link to ${JSON.stringify(rel)}, which is not a regular file`);
+      return rel;
+    }
+    if (seen.has(rel)) throw new OciError(`the droplet has a hard link loop at ${JSON.stringify(rel)}`);
+    seen.add(rel);
+    return resolve(member.header.linkname ?? '', seen);
+  };
+  const groups = new Map<string, string[]>();
+  for (const [rel, member] of members) {
+    if (member.header.type !== 'hardlink') continue;
+    const source = resolve(rel, new Set());
+    contentOf.set(rel, source);
+    groups.set(source, [...(groups.get(source) ?? [source]), rel]);
+  }
+  const holderOf = new Map<string, { holder: string; source: string }>();
+  for (const [source, paths] of groups) {
+    const holder = [...paths].sort(byBytes)[0]!;
+    for (const p of paths) holderOf.set(p, { holder, source });
+  }
+
+  const items: TarItem[] = [];
+  for (const rel of [...members.keys()].sort(byBytes)) {
+    const { header } = members.get(rel)!;
+    const out: TarHeader = { path: `${DROPLET_ROOT}/${rel}`, type: header.type, mode: header.mode, uid: VCAP_UID, gid: VCAP_GID, size: 0, mtime: FIXED_MTIME };
+    const group = holderOf.get(rel);
+    if (group && group.holder !== rel) {
+      items.push({ header: { ...out, type: 'hardlink', mode: members.get(group.source)!.header.mode, linkname: `${DROPLET_ROOT}/${group.holder}` } });
+      continue;
+    }
+    const source = group ? members.get(group.source)! : members.get(rel)!;
+    if (source.header.type === 'file') {
+      const { offset } = source;
+      const { size } = source.header;
+      items.push({
+        header: { ...out, type: 'file', mode: source.header.mode, size },
+        content: () => fs.createReadStream(tarFile, { start: offset, end: offset + size - 1 }),
+      });
+    } else if (header.type === 'symlink') items.push({ header: { ...out, linkname: header.linkname ?? '' } });
+    else if (header.type === 'char' || header.type === 'block') {
+      throw new OciError(`the droplet contains a device file ${JSON.stringify(rel)}: refusing to export it`);
+    } else items.push({ header: out });
+  }
+  return [
+    { header: { path: 'home', type: 'dir', mode: 0o755, uid: 0, gid: 0, size: 0, mtime: FIXED_MTIME } },
+    { header: { path: DROPLET_ROOT, type: 'dir', mode: 0o755, uid: VCAP_UID, gid: VCAP_GID, size: 0, mtime: FIXED_MTIME } },
+    ...items,
+  ];
+}
+
+/** Writes the droplet layer into `layout`, using `workDir` for the gunzipped droplet. */
+export async function dropletLayer(layout: Layout, droplet: string, workDir: string): Promise<DropletLayer> {
+  const tarFile = path.join(workDir, 'droplet.tar');
+  try {
+    const dropletDigest = await unpackDroplet(droplet, tarFile);
+    const { members, stagingInfo, stagingMetadata } = await readMembers(tarFile, droplet);
+    if (!members.has('staging_info.yml') && !members.has('app')) {
+      throw new OciError(`${droplet} is not a droplet: it has neither ./app nor ./staging_info.yml`);
+    }
+    const blob = await layout.writeLayer(tarStream(dropletItems(members, tarFile)));
+    return { ...blob, dropletDigest, ...(stagingInfo !== undefined && { stagingInfo }), ...(stagingMetadata !== undefined && { stagingMetadata }) };
+  } finally {
+    fs.rmSync(tarFile, { force: true });
+  }
+}
