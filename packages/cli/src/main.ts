@@ -1,5 +1,7 @@
 // The `droplet` CLI: stage and run apps with the lifecycle in a cflinuxfs2-compatible container.
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { adviseCommand, inspectCommand, scanCommand } from '@cf-lifecycle/scan';
+import { exportImage, k8s, rebaseImage } from './commands/image.ts';
 import { run } from './commands/run.ts';
 import { shell } from './commands/shell.ts';
 import { stage } from './commands/stage.ts';
@@ -69,6 +71,75 @@ function program(): Command {
     .option('--host', 'run on this machine without a container')
     .action(async (droplet: string, opts) => {
       process.exitCode = await shell(droplet, opts, logger());
+    });
+  const out = { stdout: (s: string) => void process.stdout.write(s), stderr: (s: string) => void process.stderr.write(s) };
+
+  cli
+    .command('inspect')
+    .description('what staged a droplet: buildpacks, stack, processes, dependencies, hooks, digests')
+    .argument('<droplet>', 'a droplet (or a staging metadata file)')
+    .option('--json', 'machine-readable output')
+    .action(async (droplet: string, opts) => {
+      process.exitCode = await inspectCommand(droplet, opts, out);
+    });
+
+  cli
+    .command('scan')
+    .description('offline vulnerability scan of droplets against OSV advisories (docs/scanning.md)')
+    .argument('<paths...>', 'droplets, staging metadata files, or directories of them')
+    .requiredOption('--osv <dir>', 'a directory of OSV advisories (an export of the OSV database)')
+    .option('--json', 'machine-readable output')
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding at or above this severity exists').choices(['low', 'moderate', 'high', 'critical']))
+    .action(async (paths: string[], opts) => {
+      process.exitCode = await scanCommand(paths, opts, out);
+    });
+
+  cli
+    .command('advise')
+    .description('after a stack or buildpack patch: which droplets need a restage, a restart, or nothing')
+    .argument('<paths...>', 'droplets, staging metadata files, or directories of them')
+    .requiredOption('--stack-version <version>', 'the stack version now installed')
+    .option('--buildpacks <file>', 'the buildpacks now installed (docs/scanning.md)')
+    .option('--osv <dir>', 'OSV advisories, to tell vulnerable dependencies a newer buildpack fixes')
+    .option('--json', 'machine-readable output')
+    .action(async (paths: string[], opts) => {
+      process.exitCode = await adviseCommand(paths, opts, out);
+    });
+
+  cli
+    .command('export')
+    .description('a droplet and its stack as an OCI image (oci-archive tar), runnable by any container engine (docs/oci.md)')
+    .argument('<droplet>', 'a droplet written by droplet stage')
+    .requiredOption('-o, --output <image.tar>', 'where to write the image')
+    .option('--stack <name|path>', 'the stack (default: the one the droplet was staged on)')
+    .option('--tag <name:tag>', 'the image reference inside the archive')
+    .option('--layout <dir>', 'also keep the OCI image layout in this directory')
+    .action(async (droplet: string, opts) => {
+      process.exitCode = await exportImage(droplet, opts, logger());
+    });
+
+  cli
+    .command('rebase')
+    .description('replace only the stack layer of an exported image (no restaging)')
+    .argument('<image.tar>', 'an image written by droplet export')
+    .requiredOption('--stack <name|path>', 'the new stack')
+    .option('-o, --output <image.tar>', 'write the rebased image here (default: replace the input)')
+    .action(async (image: string, opts) => {
+      process.exitCode = await rebaseImage(image, opts, logger());
+    });
+
+  cli
+    .command('k8s')
+    .description('Kubernetes manifests for an exported image: Deployment, Service and a staging Job (YAML on stdout)')
+    .argument('<image>', 'the image reference the cluster pulls, e.g. registry.example.com/apps/hello:1.0')
+    .requiredOption('--name <app>', "the app's name")
+    .option('--replicas <n>', 'instances', integer('--replicas'), 1)
+    .option('--port <n>', 'the port the app listens on', integer('--port'), 8080)
+    .option('--stack-image <image>', 'the image the staging Job runs the builder in (default: the app image)')
+    .option('-b, --buildpack <key>', "the staging Job's buildpack order (repeatable)", collect, [])
+    .option('--health-check-endpoint <path>', 'an HTTP health check instead of the port check')
+    .action((image: string, opts) => {
+      process.exitCode = k8s(image, opts);
     });
   return cli;
 }
