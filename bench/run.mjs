@@ -58,6 +58,11 @@ if (!fs.existsSync(path.join(lifecycle, 'launcher'))) {
 console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.release()}; ${RUNS} runs each, medians`);
 benchLauncher();
 benchBuilderStartup();
+// Staging at speed (packaging, detect, one-file staging) and scanning at fleet scale.
+const { runStagingBench } = await import('./staging.mjs');
+await runStagingBench();
+const { runScanBench } = await import('./scan.mjs');
+await runScanBench({ runs: 1 });
 const tgz = fs.statSync(path.join(root, 'dist', 'lifecycle.tgz')).size;
 const exe = fs.statSync(path.join(lifecycle, 'builder')).size;
 console.log(`dist/lifecycle.tgz: ${(tgz / 2 ** 20).toFixed(1)} MiB (one ${(exe / 2 ** 20).toFixed(1)} MiB executable, hard-linked as ${fs.readdirSync(lifecycle).filter((f) => !f.startsWith('.')).join(', ')})`);
