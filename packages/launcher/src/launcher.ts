@@ -3,11 +3,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { YamlError, goErrnoText, parseStagingInfo } from '@cf-lifecycle/contract';
-import { parseCredhubFlags } from './credhub-flags.ts';
-import { EnvironmentError, computeAppEnvironment } from './environment.ts';
-import { execBash } from './exec.ts';
 import { writeStderr } from './output.ts';
 import { launcherScript } from './scripts.ts';
+import { startInAppEnvironment } from './start.ts';
 
 /** CONTRACT §3.2: staging_info.yml from the working directory (the droplet root in Diego; quirk Q35 kept). */
 function readStagingInfo(): { startCommand: string; entrypointPrefix: string } | { error: string } {
@@ -48,25 +46,12 @@ export async function runLauncher(args: readonly string[]): Promise<number> {
   const entrypoint = info.entrypointPrefix !== '' ? info.entrypointPrefix : 'bash -c';
 
   // Quirk Q23 kept: the metadata argument is never interpreted; flag parsing starts at it.
-  const flags = parseCredhubFlags('launcher', args.slice(2));
-  if ('exit' in flags) {
-    writeStderr(flags.stderr);
-    return flags.exit;
-  }
-  const env = { ...process.env };
-  try {
-    await computeAppEnvironment(env, appDir, flags.settings);
-  } catch (err) {
-    if (err instanceof EnvironmentError) {
-      writeStderr(err.message);
-      return 3;
-    }
-    throw err;
-  }
-  try {
-    execBash(['bash', '-c', launcherScript(entrypoint), argv0, appDir, command], env);
-  } catch (err) {
-    writeStderr(`exec /bin/bash: ${goErrnoText((err as NodeJS.ErrnoException).code, (err as Error).message)}`);
-    return 4;
-  }
+  return startInAppEnvironment({
+    flagSet: 'launcher',
+    flagArgs: args.slice(2),
+    appDir,
+    script: launcherScript(entrypoint),
+    command,
+    exitCodes: { environment: 3, exec: 4 },
+  });
 }
