@@ -15,9 +15,9 @@ import {
   xxhash64Hex,
   type BuildpackMetadata,
 } from '@cf-lifecycle/contract';
-import { appDependencies, buildpackDependencies, cycloneDx, findExecutables } from '@cf-lifecycle/sbom';
+import { appDependencies, buildpackDependencies, cycloneDx, dedupeDependencies, findExecutables } from '@cf-lifecycle/sbom';
 import type { BuilderConfig } from './config.ts';
-import { writeFileAtomic } from './outputs/atomic.ts';
+import { removeStaleTemporaries, writeFileAtomic } from './outputs/atomic.ts';
 import { buildpackMetadata } from './outputs/buildpack-metadata.ts';
 import { packageDroplet } from './outputs/droplet.ts';
 import { METADATA_DIR, METADATA_FILE, PhaseClock, SBOM_FILE, appDigest, hashFile, readStackInfo, stagingMetadata } from './outputs/staging-metadata.ts';
@@ -29,7 +29,9 @@ import { collectProcesses } from './phases/release.ts';
 import { supply } from './phases/supply.ts';
 import { makePlan, type StagingPlan } from './plan.ts';
 import { StagingHooks, loadStagingHooks } from './hooks.ts';
+import { lockBuildCache } from './cache-lock.ts';
 import { trackTemporary } from './process-registry.ts';
+import { setActivity } from './staging-timeout.ts';
 
 declare const LIFECYCLE_VERSION: string | undefined;
 
@@ -45,6 +47,10 @@ function mkdirp(dir: string): void {
 function setUpDirectories(config: BuilderConfig): { plan: StagingPlan; removeContents: () => void } {
   mkdirp(path.dirname(config.outputDroplet));
   mkdirp(path.dirname(config.outputMetadata));
+  // What a SIGKILLed builder left beside the outputs it was writing.
+  for (const output of [config.outputDroplet, config.outputMetadata, config.outputBuildArtifactsCache, config.outputStagingMetadata]) {
+    if (output !== '') removeStaleTemporaries(output);
+  }
   mkdirp(`${config.buildArtifactsCacheDir}/final`);
   const supplyKeys = config.skipDetect ? config.buildpackOrder.slice(0, -1) : [];
   for (const key of supplyKeys) mkdirp(`${config.buildArtifactsCacheDir}/${xxhash64Hex(key)}`);
@@ -66,7 +72,11 @@ export async function stage(config: BuilderConfig): Promise<void> {
   const wantMetadata = config.outputStagingMetadata !== '';
   clock.start('setup');
   const { plan, removeContents } = setUpDirectories(config);
+  let unlockCache = () => {};
   try {
+    // Held until the cache tarball is written: no other staging cleans or changes the cache meanwhile.
+    unlockCache = await lockBuildCache(config.buildArtifactsCacheDir);
+    setActivity('setting up');
     const hooks = await loadStagingHooks(config);
     const hookRunner = new StagingHooks(config, hooks);
     // The app as the orchestrator delivered it, before any buildpack touches it.
@@ -74,6 +84,7 @@ export async function stage(config: BuilderConfig): Promise<void> {
     clock.start('download');
     const sources = await downloadBuildpacks(config);
     clock.start('clean-cache');
+    setActivity('cleaning the build artifacts cache');
     const keep = new Set(['final', ...plan.supplyKeys.map((k) => xxhash64Hex(k))]);
     cleanCache(config.buildArtifactsCacheDir, keep);
     if (hooks.length > 0) {
@@ -135,6 +146,7 @@ export async function stage(config: BuilderConfig): Promise<void> {
       }
       if (metadata) fs.writeFileSync(`${plan.contentsDir}/${METADATA_DIR}/${METADATA_FILE}`, `${JSON.stringify(metadata, null, 2)}\n`);
       clock.start('package');
+      setActivity('packaging the droplet and the build artifacts cache');
       const packaged = await packageDroplet(config, plan);
       clock.end();
       const beside = metadata ? metadataBeside(metadata, packaged.droplet, clock) : undefined;
@@ -167,6 +179,7 @@ export async function stage(config: BuilderConfig): Promise<void> {
       throw err;
     }
   } finally {
+    unlockCache();
     removeContents();
   }
 }
@@ -179,7 +192,9 @@ async function writeDropletMetadata(
   facts: { app: { digest: string; files: number }; buildpacks: BuildpackMetadata[]; detectOutput?: string; sources: Map<string, BuildpackSourceInfo>; processTypes: Map<string, string> },
 ): Promise<Record<string, unknown>> {
   const stack = readStackInfo(process.env);
-  const dependencies = [...(await appDependencies(config.buildDir)), ...buildpackDependencies(facts.buildpacks)];
+  // The same purl found twice (app and buildpack, two buildpacks) is one dependency, as in the SBOM.
+  const dependencies = dedupeDependencies([...(await appDependencies(config.buildDir)), ...buildpackDependencies(facts.buildpacks)]);
+  const finishedAt = new Date();
   const appExecutables = await findExecutables(config.buildDir);
   const depsExecutables = await findExecutables(plan.depsDir);
   const executables = {
@@ -193,14 +208,14 @@ async function writeDropletMetadata(
     stack: { name: stack.name, version: stack.version ?? '' },
     buildpacks: facts.buildpacks.map((bp) => ({ key: bp.key, name: bp.name, ...(bp.version ? { version: bp.version } : {}) })),
     lifecycleVersion: typeof LIFECYCLE_VERSION === 'string' ? LIFECYCLE_VERSION : 'dev',
-    timestamp: clock.startedAt.toISOString(),
+    timestamp: finishedAt.toISOString(),
   });
   const dir = `${plan.contentsDir}/${METADATA_DIR}`;
   fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
   fs.writeFileSync(`${dir}/${SBOM_FILE}`, sbom);
   const metadata = stagingMetadata({
     clock,
-    finishedAt: new Date(),
+    finishedAt,
     stack,
     app: { ...(appName ? { name: appName } : {}), ...facts.app },
     buildpacks: facts.buildpacks,
@@ -242,7 +257,7 @@ async function sbomForHooks(config: BuilderConfig, plan: StagingPlan, buildpacks
   const stack = readStackInfo(process.env);
   const sbom = cycloneDx({
     appName: appNameFromEnv(process.env) ?? path.basename(config.buildDir),
-    dependencies: [...(await appDependencies(config.buildDir)), ...buildpackDependencies(buildpacks)],
+    dependencies: dedupeDependencies([...(await appDependencies(config.buildDir)), ...buildpackDependencies(buildpacks)]),
     stack: { name: stack.name, version: stack.version ?? '' },
     buildpacks: buildpacks.map((bp) => ({ key: bp.key, name: bp.name, ...(bp.version ? { version: bp.version } : {}) })),
     lifecycleVersion: typeof LIFECYCLE_VERSION === 'string' ? LIFECYCLE_VERSION : 'dev',
