@@ -1,10 +1,10 @@
 // The per-app build cache on the host: restored into the staging task's /tmp/cache before the
 // builder runs and replaced by its /tmp/output-cache afterwards, as Cloud Controller does.
 import { createHash } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { cacheRoot } from './paths.ts';
+import { extractTarball, UnsafeTarballError } from './tarball.ts';
 import { copyFileAtomic } from './workspace.ts';
 
 export function appCacheFile(appDir: string): string {
@@ -12,14 +12,18 @@ export function appCacheFile(appDir: string): string {
   return path.join(cacheRoot(), 'app-caches', `${path.basename(appDir)}-${id}.tgz`);
 }
 
-/** Extracts the saved cache into `dest`; returns false when there is none (or it is unreadable). */
-export function restoreAppCache(file: string, dest: string): boolean {
+/**
+ * Extracts the saved cache into `dest`; returns false when there is none, or it is unreadable or unsafe
+ * (absolute or `..` members, devices, too large: see tarball.ts), which `warn` is told about.
+ */
+export async function restoreAppCache(file: string, dest: string, warn: (message: string) => void = () => {}): Promise<boolean> {
   if (!fs.existsSync(file)) return false;
   try {
-    execFileSync('tar', ['-xzf', file, '-C', dest], { stdio: ['ignore', 'ignore', 'pipe'] });
+    await extractTarball(file, dest);
     return true;
-  } catch {
+  } catch (err) {
     // A damaged cache is only a slower staging: start empty.
+    if (err instanceof UnsafeTarballError) warn(`ignoring the build cache ${file}: ${err.message}`);
     fs.rmSync(dest, { recursive: true, force: true });
     fs.mkdirSync(dest, { recursive: true });
     return false;

@@ -18,7 +18,9 @@ export function parseEnvPairs(pairs: readonly string[]): Record<string, string> 
   const env: Record<string, string> = {};
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
-    if (eq <= 0) throw new CliError(`-e ${pair}: expected NAME=VALUE`);
+    // Without a name, what was given is a value: never repeated (it may be a credential).
+    if (eq === 0) throw new CliError('-e =…: expected NAME=VALUE (the name is missing)');
+    if (eq < 0) throw new CliError(`-e ${pair}: expected NAME=VALUE`);
     env[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   return env;
@@ -37,7 +39,9 @@ export function readServices(file: string | undefined): string {
   try {
     parsed = JSON.parse(text);
   } catch (err) {
-    throw new CliError(`--services ${file}: not valid JSON (${(err as Error).message})`);
+    // V8's message quotes the text around the error, which may be a credential: only the position is kept.
+    const position = /position (\d+)/.exec((err as Error).message)?.[1];
+    throw new CliError(`--services ${file}: not valid JSON${position !== undefined ? ` (at position ${position})` : ''}`);
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new CliError(`--services ${file}: expected a JSON object like {"p-mysql": [{"name": "db", "credentials": {...}}]}`);

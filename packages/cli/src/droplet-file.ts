@@ -1,20 +1,23 @@
 // Reading what `droplet stage` wrote: the droplet tarball and its result.json beside it.
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { CliError } from './errors.ts';
+import { extractTarball, UnsafeTarballError } from './tarball.ts';
 import { chownVcap } from './workspace.ts';
 
 export function checkDroplet(file: string): void {
   if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new CliError(`${file}: no such droplet file (stage one with \`droplet stage\`)`);
 }
 
-/** Extracts the droplet into `home` (what Diego mounts at /home/vcap), owned by vcap. */
-export function extractDroplet(file: string, home: string): void {
+/**
+ * Extracts the droplet into `home` (what Diego mounts at /home/vcap), owned by vcap. A droplet with
+ * absolute or `..` members, devices, or too many members or bytes is refused before anything is written.
+ */
+export async function extractDroplet(file: string, home: string): Promise<void> {
   try {
-    execFileSync('tar', ['-xzf', file, '-C', home, '--no-same-owner'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    await extractTarball(file, home);
   } catch (err) {
-    const stderr = String((err as { stderr?: Buffer }).stderr ?? '').trim().split('\n')[0];
-    throw new CliError(`${file}: not a droplet (a gzip tarball): ${stderr || (err as Error).message}`);
+    if (err instanceof UnsafeTarballError) throw new CliError(`${file}: refusing to extract the droplet: ${err.message}`);
+    throw new CliError(`${file}: not a droplet (a gzip tarball): ${(err as Error).message}`);
   }
   if (!fs.existsSync(`${home}/app`)) throw new CliError(`${file}: not a droplet: it has no ./app directory`);
   chownVcap(home);

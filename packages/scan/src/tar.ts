@@ -1,6 +1,7 @@
 // A small streaming tar reader: enough of POSIX ustar, pax (`path`, `size`) and GNU long names to
 // find a few named entries in a droplet without extracting anything else. Entry data of files
-// nobody asked for is skipped as it streams past.
+// nobody asked for is skipped as it streams past. A droplet is untrusted input: memory stays bounded
+// (extended headers and wanted contents have size limits) and every header moves the reader forward.
 export interface TarEntry {
   /** The entry's path with any leading `./` removed. */
   name: string;
@@ -17,8 +18,17 @@ export interface TarVisitor {
 
 export class TarFormatError extends Error {}
 
+export interface TarLimits {
+  /** A PAX extended header or GNU long name. */
+  maxHeaderBytes: number;
+  /** The content of an entry the visitor wants. */
+  maxContentBytes: number;
+}
+
+export const TAR_LIMITS: TarLimits = { maxHeaderBytes: 1024 * 1024, maxContentBytes: 64 * 1024 * 1024 };
+
 /** Reads a tar stream (already decompressed); resolves once the archive ends or the visitor says stop. */
-export async function readTar(chunks: AsyncIterable<Buffer>, visitor: TarVisitor): Promise<void> {
+export async function readTar(chunks: AsyncIterable<Buffer>, visitor: TarVisitor, limits: TarLimits = TAR_LIMITS): Promise<void> {
   let buffer: Buffer = Buffer.alloc(0);
   let skip = 0;
   let pending: { entry: TarEntry; parts: Buffer[]; left: number; pad: number } | undefined;
@@ -65,8 +75,10 @@ export async function readTar(chunks: AsyncIterable<Buffer>, visitor: TarVisitor
       if (!validChecksum(header)) throw new TarFormatError('not a tar archive (bad header checksum)');
       const type = String.fromCharCode(header[156] || 48);
       const size = paxSize ?? parseNumber(header.subarray(124, 136));
+      if (!Number.isSafeInteger(size) || size < 0) throw new TarFormatError('not a tar archive (invalid entry size)');
       const pad = (512 - (size % 512)) % 512;
       if (type === 'x' || type === 'L') {
+        if (size > limits.maxHeaderBytes) throw new TarFormatError(`an extended tar header of ${size} bytes (at most ${limits.maxHeaderBytes})`);
         meta = { kind: type === 'x' ? 'pax' : 'gnu', parts: [], left: size, pad };
         paxSize = undefined;
         continue;
@@ -83,7 +95,9 @@ export async function readTar(chunks: AsyncIterable<Buffer>, visitor: TarVisitor
       longName = undefined;
       const entry: TarEntry = { name: name.replace(/^(\.\/)+/, '').replace(/^\/+/, ''), type, size };
       const hasData = type === '0' || type === '7' || type === '\0';
-      if (hasData && visitor.want(entry)) pending = { entry, parts: [], left: size, pad };
+      const wanted = hasData && visitor.want(entry);
+      if (wanted && size > limits.maxContentBytes) throw new TarFormatError(`${JSON.stringify(entry.name)} is ${size} bytes (at most ${limits.maxContentBytes} are read)`);
+      if (wanted) pending = { entry, parts: [], left: size, pad };
       else skip = hasData ? size + pad : 0;
       if (pending && size === 0) {
         pending = undefined;

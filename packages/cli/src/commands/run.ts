@@ -36,10 +36,10 @@ export async function run(droplet: string, opts: RunOptions, log: Logger): Promi
   const ws = createWorkspace('run');
   try {
     const home = mkdirVcap(path.join(ws, 'home'));
-    extractDroplet(droplet, home);
+    await extractDroplet(droplet, home);
     log.info(`starting ${app.name}${opts.process ? ` (${opts.process})` : ''} on port ${opts.port}${stack ? ` in a ${stack.name} ${stack.version} container` : ' on the host (no container)'}`);
     const launcherArgs = ['app', command, '{}'];
-    let exited: Promise<{ exitCode: number | null; signal: NodeJS.Signals | null }>;
+    let exited: Promise<{ exitCode: number | null; signal: NodeJS.Signals | null; oomKilled?: boolean }>;
     let stop: () => Promise<void>;
     if (stack) {
       const container = await startContainer({
@@ -78,6 +78,8 @@ export async function run(droplet: string, opts: RunOptions, log: Logger): Promi
     const outcome = await exited;
     release();
     const code = outcome.exitCode ?? (outcome.signal ? 128 + signalNumber(outcome.signal) : 1);
+    // The memory cgroup's OOM kill count says whether 137 was the kernel's doing (runner: oom.ts).
+    if (outcome.oomKilled) log.error(outOfMemory(code === 137 ? 'the app was killed' : 'a process of the app was killed', opts.memory));
     log.info(`${app.name} exited with status ${code}`);
     return code;
   } finally {
@@ -92,6 +94,11 @@ function waitHealthy(healthcheck: string, port: number, signal: AbortSignal): Pr
     child.on('error', () => resolve(false));
     child.on('close', (code) => resolve(code === 0));
   });
+}
+
+/** `the app was killed: out of memory (limit 64 MiB)`. */
+function outOfMemory(what: string, limitMb: number): string {
+  return `${what}: out of memory (limit ${limitMb} MiB)`;
 }
 
 function signalNumber(signal: NodeJS.Signals): number {

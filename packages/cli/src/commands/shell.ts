@@ -32,7 +32,7 @@ export async function shell(droplet: string, opts: ShellOptions, log: Logger): P
   const ws = createWorkspace('shell');
   try {
     const home = mkdirVcap(path.join(ws, 'home'));
-    extractDroplet(droplet, home);
+    await extractDroplet(droplet, home);
     const shellArgs = interactive ? [] : ['/home/vcap/app', opts.command!];
     if (stack) {
       const result = await runContainer({

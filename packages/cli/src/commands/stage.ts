@@ -50,7 +50,7 @@ export async function stage(appDir: string, opts: StageOptions, log: Logger): Pr
     await installBuildpacks(buildpacks, path.join(ws, 'buildpacks'));
     const cache = mkdirVcap(path.join(ws, 'cache'));
     const cacheFile = appCacheFile(appDir);
-    if (restoreAppCache(cacheFile, cache)) log.info(`restored the build cache from ${cacheFile}`);
+    if (await restoreAppCache(cacheFile, cache, (message) => log.warn(message))) log.info(`restored the build cache from ${cacheFile}`);
     chownVcap(cache);
     chownVcap(ws);
 
@@ -112,6 +112,8 @@ export async function stage(appDir: string, opts: StageOptions, log: Logger): Pr
       const result = await container.exited;
       release();
       code = result.exitCode ?? 128 + 15;
+      // The memory cgroup's OOM kill count says whether 137 was the kernel's doing (runner: oom.ts).
+      if (result.oomKilled) log.error(`${code === 137 ? 'staging was killed' : 'a buildpack process was killed'}: out of memory (limit ${opts.memory} MiB)`);
     } else {
       code = await runOnHost(path.join(lifecycle, 'builder'), args, { ...process.env, ...env, HOME: home, TMPDIR: ws });
     }

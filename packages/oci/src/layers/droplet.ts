@@ -103,11 +103,17 @@ async function readMembers(tarFile: string, droplet: string): Promise<{ members:
 /** The tar items of the layer, sorted, with parents and hard links put in order. */
 export function dropletItems(members: Map<string, Member>, tarFile: string): TarItem[] {
   // Parent directories the droplet does not list get vcap's ownership and 0755, as `tar -x` would give.
+  // A member under a symlink (`app/x -> /etc`, then `app/x/passwd`) would be written through it by a
+  // careless extractor: refused.
   for (const rel of [...members.keys()]) {
     const parts = rel.split('/');
     for (let i = 1; i < parts.length; i++) {
       const parent = parts.slice(0, i).join('/');
-      if (!members.has(parent)) members.set(parent, { header: { path: parent, type: 'dir', mode: 0o755, uid: 0, gid: 0, size: 0, mtime: 0 }, offset: 0 });
+      const existing = members.get(parent);
+      if (!existing) members.set(parent, { header: { path: parent, type: 'dir', mode: 0o755, uid: 0, gid: 0, size: 0, mtime: 0 }, offset: 0 });
+      else if (existing.header.type !== 'dir') {
+        throw new OciError(`the droplet contains ${JSON.stringify(rel)} under ${JSON.stringify(parent)}, which is not a directory (a ${existing.header.type}): refusing to export it`);
+      }
     }
   }
 

@@ -5,6 +5,9 @@ import { BLOCK, padding, type TarHeader, type TarType } from './header.ts';
 
 export class TarFormatError extends Error {}
 
+/** PAX records and GNU long names are read whole; real ones are a few hundred bytes. */
+const MAX_EXTENDED_HEADER = 1024 * 1024;
+
 export interface TarEntry {
   header: TarHeader;
   /** Where the entry's content starts in the (uncompressed) stream. */
@@ -176,7 +179,10 @@ export async function* readTar(source: AsyncIterable<Buffer> | Iterable<Buffer>)
       const rawSize = parseNumber(block, 124, 12);
       const size = pax.size !== undefined && !['x', 'g', 'L', 'K'].includes(typeflag) ? Number(pax.size) : rawSize;
 
+      if (!Number.isSafeInteger(size) || size < 0) throw new TarFormatError(`invalid entry size at byte ${src.position - BLOCK}`);
       if (typeflag === 'x' || typeflag === 'g' || typeflag === 'L' || typeflag === 'K') {
+        // Read whole into memory: bounded, whatever the header claims.
+        if (rawSize > MAX_EXTENDED_HEADER) throw new TarFormatError(`an extended header of ${rawSize} bytes at byte ${src.position - BLOCK} (at most ${MAX_EXTENDED_HEADER})`);
         const body = await src.read(rawSize);
         if (body.length < rawSize) throw new TarFormatError('the archive ends in the middle of an entry');
         await src.skip(padding(rawSize));
