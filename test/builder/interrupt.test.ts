@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BUILDER, Workspace, baseEnv } from '../helpers/stage.ts';
+import { precreateResult } from '../helpers/records.ts';
 
 let ws: Workspace;
 beforeEach(() => {
@@ -23,10 +24,11 @@ async function waitFor<T>(probe: () => T | undefined, timeoutMs = 20_000): Promi
   }
 }
 
+/** A process that still runs: zombies (dead, waiting to be reaped by whoever inherited them) do not count. */
 function alive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
   } catch {
     return false;
   }
@@ -34,6 +36,7 @@ function alive(pid: number): boolean {
 
 /** Starts the builder, waits until `ready()` holds, sends `signal`, and collects the outcome. */
 async function interrupt(order: string[], signal: NodeJS.Signals, ready: () => boolean, env: Record<string, string> = {}) {
+  precreateResult(ws);
   const child = spawn(BUILDER, ws.args(order), { env: baseEnv({ TMPDIR: ws.tmpDir, ...env }), cwd: ws.root, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -46,10 +49,18 @@ async function interrupt(order: string[], signal: NodeJS.Signals, ready: () => b
   return { code, stdout, stderr };
 }
 
-/** Everything in the output directory: no droplet, cache or result.json, and no temporary beside them. */
+/**
+ * Everything in the output directory but the result.json the test pre-created (no droplet, no cache
+ * and no temporary beside them), and that result.json still empty: nothing that looks complete.
+ */
 function outputs(): string[] {
-  const dir = path.dirname(ws.outputDroplet);
-  return fs.existsSync(dir) ? fs.readdirSync(dir).sort() : [];
+  expect(fs.readFileSync(ws.outputMetadata, 'utf8')).toBe('');
+  return fs.readdirSync(path.dirname(ws.outputDroplet)).filter((f) => f !== 'result.json').sort();
+}
+
+/** Nothing of the builder's own beside the workspace's directories: its build cache lock is released. */
+function lockReleased(): boolean {
+  return !fs.existsSync(path.join(ws.root, '.cache.lock'));
 }
 
 describe('interrupted staging', () => {
@@ -68,6 +79,22 @@ describe('interrupted staging', () => {
     await waitFor(() => (pids.every((pid) => !alive(pid)) ? true : undefined), 5_000);
     expect(outputs()).toEqual([]);
     expect(ws.leftovers()).toEqual([]);
+    expect(lockReleased()).toBe(true);
+  });
+
+  it('a buildpack that ignores TERM: its process group is KILLed after a grace period of 2 s', async () => {
+    ws.installBuildpack('hangs-where-told');
+    const pidsFile = path.join(ws.root, 'pids');
+    const started = Date.now();
+    const result = await interrupt(['hangs-where-told'], 'SIGTERM', () => fs.existsSync(pidsFile), { HANG_IN: 'compile', HANG_IGNORES_TERM: '1', HANG_PIDS: pidsFile });
+    expect(result.code).toBe(143);
+    expect(result.stderr).toBe('Staging interrupted by SIGTERM\n');
+    expect(Date.now() - started).toBeLessThan(10_000);
+    const pids = fs.readFileSync(pidsFile, 'utf8').trim().split(' ').map(Number);
+    expect(pids.filter(alive)).toEqual([]);
+    expect(outputs()).toEqual([]);
+    expect(ws.leftovers()).toEqual([]);
+    expect(lockReleased()).toBe(true);
   });
 
   it('SIGTERM while the droplet is being compressed: the partial archive is removed, no droplet appears', async () => {
@@ -80,5 +107,6 @@ describe('interrupted staging', () => {
     expect(result.code).toBe(143);
     expect(outputs()).toEqual([]);
     expect(ws.leftovers()).toEqual([]);
+    expect(lockReleased()).toBe(true);
   });
 });

@@ -228,6 +228,45 @@ describe('CONTRACT §2.16 packaging', () => {
       }
     });
 
+    it('TMPDIR (the contents directory) fills up during finalize: `… no space left on device`, exit 1, the failure result.json and nothing half-written', async () => {
+      ws.installBuildpack('finalize-fills-deps-dir');
+      const disk = smallDisk();
+      try {
+        const result = await ws.stage(['finalize-fills-deps-dir'], { env: { TMPDIR: disk.dir } });
+        expect(result.code).toBe(1);
+        expect(result.stdout).toBe('finalize-fills-deps-dir: finalize\n');
+        // The builder's first write after finalize is staging_info.yml, in the contents directory.
+        expect(result.stderr).toMatch(new RegExp(`^open ${disk.dir}/contents[^/]+/staging_info\\.yml: no space left on device\n$`));
+        expect(fs.readFileSync(ws.outputMetadata, 'utf8')).toBe(failureResult(['finalize-fills-deps-dir']));
+        expect(fs.existsSync(ws.outputDroplet)).toBe(false);
+        expect(fs.existsSync(ws.outputCache)).toBe(false);
+        expect(siblings(ws.outputDroplet)).toEqual(['result.json']);
+        // The contents directory, filler and all, is removed: the disk is empty again.
+        expect(fs.readdirSync(disk.dir)).toEqual([]);
+      } finally {
+        disk.unmount();
+      }
+    });
+
+    it('TMPDIR fills up with the SBOM and staging metadata the builder writes before packaging: `Failed to write staging metadata: … no space left on device`, nothing left in TMPDIR', async () => {
+      ws.installBuildpack('always-detects');
+      // The SBOM and metadata the builder writes into the contents directory do not fit in 64 KiB
+      // once the app's lockfile inventory is large.
+      const lines = Array.from({ length: 4000 }, (_, i) => `pkg-${i}==1.0.${i}`).join('\n');
+      fs.writeFileSync(path.join(ws.buildDir, 'requirements.txt'), `${lines}\n`);
+      const disk = smallDisk();
+      try {
+        const result = await ws.stage(['always-detects'], { env: { TMPDIR: disk.dir }, extra: [`-outputStagingMetadata=${path.join(ws.root, 'out', 'metadata.json')}`] });
+        expect(result.code).toBe(1);
+        expect(result.stderr).toMatch(new RegExp(`^Failed to write staging metadata: (open|write) ${disk.dir}/contents[^/]+/\\.cf-lifecycle/[^:]+: no space left on device\n$`));
+        expect(fs.readFileSync(ws.outputMetadata, 'utf8')).toBe(failureResult(['always-detects']));
+        expect(siblings(ws.outputDroplet)).toEqual(['result.json']);
+        expect(fs.readdirSync(disk.dir)).toEqual([]);
+      } finally {
+        disk.unmount();
+      }
+    });
+
     it('needs no tar on PATH (a deliberate difference: the archives are written by the builder itself)', async () => {
       ws.installBuildpack('always-detects');
       const bin = path.join(ws.root, 'only-bash');

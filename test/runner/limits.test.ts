@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { RunnerError, startContainer } from '@cf-lifecycle/runner';
+import { RunnerError, runContainer, startContainer } from '@cf-lifecycle/runner';
 import { bash, cgroupDir, collect, sleep, testRootfs, traces, watch } from './helpers.ts';
 
 let rootfs: string;
@@ -41,6 +41,17 @@ describe('memory', () => {
 
     expect(r.stdout).toBe('');
     expect(r.exitCode).toBe(137);
+  });
+
+  it('the exit status says so: oomKilled and the limit (read from the cgroup before it is removed)', async () => {
+    const killed = await runContainer({ rootfs, args: ['python3', '-c', "b = b'x' * (256 * 2**20)"], env: {}, cwd: '/', stdio: 'pipe', limits: { memoryBytes: 64 * 2 ** 20 } });
+    expect(killed).toEqual({ exitCode: 137, signal: null, oomKilled: true, memoryLimitBytes: 64 * 2 ** 20 });
+
+    // A KILL that is not the OOM killer's is not reported as one.
+    const w = await watch({ ...bash(rootfs, 'echo ready; exec sleep 100'), limits: { memoryBytes: 64 * 2 ** 20 } });
+    await w.printed('ready');
+    await w.container.kill('SIGKILL');
+    expect(await w.container.exited).toMatchObject({ exitCode: 137, oomKilled: false });
   });
 
   it('(the same app within a larger limit succeeds)', async () => {

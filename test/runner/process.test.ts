@@ -52,7 +52,7 @@ describe('exit status', () => {
     const r = await runContainer({ rootfs, args: ['true'], env: {}, cwd: '/', id, stdio: 'pipe' });
 
     timings.push(`runContainer(['true']), start to cleaned up: ${Date.now() - started} ms`);
-    expect(r).toEqual({ exitCode: 0, signal: null });
+    expect(r).toEqual({ exitCode: 0, signal: null, oomKilled: false, memoryLimitBytes: 2 ** 30 });
     expect(traces(id)).toEqual([]);
   });
 });

@@ -21,10 +21,11 @@ export const BUILDER_FLAGS: readonly FlagDef[] = [
   { name: 'outputStagingMetadata', kind: 'string', default: '', usage: 'file where the versioned staging metadata (docs/staging-metadata.md) should be written; also embeds it and the SBOM in the droplet' },
   { name: 'hooksDir', kind: 'string', default: '', usage: 'directory of exec staging hooks: pre-detect/, post-build/, post-package/ (docs/hooks.md)' },
   { name: 'hooksConfig', kind: 'string', default: '', usage: 'YAML or JSON file listing staging hooks (docs/hooks.md)' },
+  { name: 'stagingTimeout', kind: 'duration', default: 0, usage: 'end staging (exit 229) when it takes longer than this Go duration; 0 or less: no limit' },
 ];
 
 /** Flags of our own that may be left empty. */
-const OPTIONAL_FLAGS = new Set(['outputStagingMetadata', 'hooksDir', 'hooksConfig']);
+const OPTIONAL_FLAGS = new Set(['outputStagingMetadata', 'hooksDir', 'hooksConfig', 'stagingTimeout']);
 
 export interface BuilderConfig {
   buildDir: string;
@@ -46,6 +47,8 @@ export interface BuilderConfig {
   outputStagingMetadata: string;
   hooksDir: string;
   hooksConfig: string;
+  /** 0: no limit. */
+  stagingTimeoutMs: number;
 }
 
 export type ParsedArgs = { kind: 'config'; config: BuilderConfig } | { kind: 'exit'; code: number; stderr: string };
@@ -83,6 +86,7 @@ export function parseBuilderArgs(args: readonly string[]): ParsedArgs {
       outputStagingMetadata: v.outputStagingMetadata === '' ? '' : path('outputStagingMetadata'),
       hooksDir: v.hooksDir === '' ? '' : path('hooksDir'),
       hooksConfig: v.hooksConfig === '' ? '' : path('hooksConfig'),
+      stagingTimeoutMs: Math.max(0, v.stagingTimeout as number),
     },
   };
 }

@@ -5,6 +5,7 @@ import { HookConfigError, HookDeniedError, loadHooks, runHooks, type HookDefinit
 import type { BuilderConfig } from './config.ts';
 import { readStackInfo } from './outputs/staging-metadata.ts';
 import { trackChild } from './process-registry.ts';
+import { setActivity } from './staging-timeout.ts';
 
 export async function loadStagingHooks(config: BuilderConfig): Promise<HookDefinition[]> {
   if (config.hooksDir === '' && config.hooksConfig === '') return [];
@@ -29,6 +30,7 @@ export class StagingHooks {
     facts: { buildpacks: Array<Pick<BuildpackMetadata, 'key' | 'name' | 'version'>>; processTypes?: Map<string, string>; paths: HookEvent['paths'] },
   ): Promise<void> {
     if (!this.hooks.some((h) => h.phase === phase)) return;
+    setActivity(`running the ${phase} staging hooks`);
     const stack = readStackInfo(process.env);
     const event: HookEvent = {
       schemaVersion: 1,

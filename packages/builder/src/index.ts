@@ -1,9 +1,11 @@
 // The `builder` executable: parse flags, prepare the environment, stage, report (CONTRACT §2).
-import { LifecycleError, ExitCode } from '@cf-lifecycle/contract';
+import { LifecycleError, ExitCode, goPathError } from '@cf-lifecycle/contract';
 import { parseBuilderArgs } from './config.ts';
 import { StartupError, prepareEnvironment } from './environment.ts';
 import { installSignalHandlers, removeTemporaries } from './process-registry.ts';
+import { armStagingTimeout } from './staging-timeout.ts';
 import { stage } from './stage.ts';
+import { startWatchdog } from './watchdog.ts';
 
 export { BUILDER_FLAGS, parseBuilderArgs, type BuilderConfig } from './config.ts';
 export { extractZip } from './phases/unzip.ts';
@@ -16,6 +18,8 @@ export async function runBuilder(args: readonly string[]): Promise<number> {
     return parsed.code;
   }
   installSignalHandlers();
+  startWatchdog();
+  const disarm = armStagingTimeout(parsed.config.stagingTimeoutMs);
   try {
     await prepareEnvironment(parsed.config, process.env);
     await stage(parsed.config);
@@ -30,8 +34,13 @@ export async function runBuilder(args: readonly string[]): Promise<number> {
       process.stderr.write(`${err.message}\n`);
       return err.exitCode;
     }
-    // An unexpected failure is still one line, never a stack trace.
-    process.stderr.write(`${(err as Error)?.message ?? String(err)}\n`);
+    // An unexpected failure is still one line, never a stack trace; a file-system error names its
+    // file as Go would (`write <file>: no space left on device`).
+    const e = err as NodeJS.ErrnoException;
+    if (e?.code && e.syscall && e.path) process.stderr.write(`${goPathError(e.syscall, e.path, e)}\n`);
+    else process.stderr.write(`${e?.message ?? String(err)}\n`);
     return ExitCode.Failure;
+  } finally {
+    disarm();
   }
 }

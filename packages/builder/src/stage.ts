@@ -1,5 +1,5 @@
 // The whole staging run, in the contract's order (CONTRACT §2.18):
-// create dirs → download → clean cache → detect | supply → final step → processes → metadata
+// create dirs → lock the build cache → download → clean cache → detect | supply → final step → processes → metadata
 // → staging_info.yml → droplet and cache tarballs → result.json → remove the contents directory.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -40,6 +40,19 @@ function mkdirp(dir: string): void {
     fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
   } catch (err) {
     throw new StagingError(`Failed to set up filesystem when generating droplet: ${goPathError('mkdir', dir, err)}`);
+  }
+}
+
+/**
+ * Writes one of our own files (metadata, SBOM) into the contents directory; a failure, such as a full
+ * TMPDIR, is one line naming the file (`Failed to write staging metadata: write <file>: no space left on device`).
+ */
+function writeStagingFile(file: string, data: string): void {
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 });
+    fs.writeFileSync(file, data);
+  } catch (err) {
+    throw new StagingError(`Failed to write staging metadata: ${goPathError((err as NodeJS.ErrnoException).syscall ?? 'write', file, err)}`);
   }
 }
 
@@ -113,6 +126,7 @@ export async function stage(config: BuilderConfig): Promise<void> {
       clock.start(fs.existsSync(`${finalRoot}/bin/finalize`) ? 'finalize' : 'compile');
       await runFinalStep(config, plan, finalRoot);
       clock.start('release');
+      setActivity('reading the process types');
       const entries = await collectProcesses(config, plan, finalRoot);
       const staged = splitProcesses(entries);
       const web = staged.processTypes.get('web') ?? '';
@@ -132,6 +146,7 @@ export async function stage(config: BuilderConfig): Promise<void> {
       let metadata: Record<string, unknown> | undefined;
       if (wantMetadata) {
         clock.start('inventory');
+        setActivity('writing the staging metadata and SBOM');
         metadata = await writeDropletMetadata(config, plan, clock, { app: app!, buildpacks, detectOutput, sources, processTypes: staged.processTypes });
       }
       if (hooks.length > 0) {
@@ -144,7 +159,7 @@ export async function stage(config: BuilderConfig): Promise<void> {
         });
         if (metadata) metadata.hooks = [...hookRunner.records];
       }
-      if (metadata) fs.writeFileSync(`${plan.contentsDir}/${METADATA_DIR}/${METADATA_FILE}`, `${JSON.stringify(metadata, null, 2)}\n`);
+      if (metadata) writeStagingFile(`${plan.contentsDir}/${METADATA_DIR}/${METADATA_FILE}`, `${JSON.stringify(metadata, null, 2)}\n`);
       clock.start('package');
       setActivity('packaging the droplet and the build artifacts cache');
       const packaged = await packageDroplet(config, plan);
@@ -155,7 +170,7 @@ export async function stage(config: BuilderConfig): Promise<void> {
         let besideFile: string | undefined;
         if (beside) {
           besideFile = `${plan.contentsDir}/${METADATA_DIR}/staging-metadata.beside.json`;
-          fs.writeFileSync(besideFile, `${JSON.stringify(beside, null, 2)}\n`);
+          writeStagingFile(besideFile, `${JSON.stringify(beside, null, 2)}\n`);
         }
         await hookRunner.run('post-package', {
           buildpacks,
@@ -211,8 +226,7 @@ async function writeDropletMetadata(
     timestamp: finishedAt.toISOString(),
   });
   const dir = `${plan.contentsDir}/${METADATA_DIR}`;
-  fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
-  fs.writeFileSync(`${dir}/${SBOM_FILE}`, sbom);
+  writeStagingFile(`${dir}/${SBOM_FILE}`, sbom);
   const metadata = stagingMetadata({
     clock,
     finishedAt,
@@ -265,8 +279,8 @@ async function sbomForHooks(config: BuilderConfig, plan: StagingPlan, buildpacks
   });
   // Hooks see it, but it only ships in the droplet when metadata was asked for.
   const hooksFile = `${plan.contentsDir}/../${path.basename(plan.contentsDir)}-hooks-sbom.cdx.json`;
-  fs.writeFileSync(hooksFile, sbom);
   trackTemporary(hooksFile);
+  writeStagingFile(hooksFile, sbom);
   return hooksFile;
 }
 

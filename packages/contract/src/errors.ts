@@ -13,6 +13,8 @@ export const ExitCode = {
   ReleaseFailed: 224,
   SupplyFailed: 225,
   FinalizeFailed: 226,
+  /** Beyond the reference: `-stagingTimeout` expired (227 and 228 belong to staging hooks). */
+  StagingTimedOut: 229,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 

@@ -8,6 +8,8 @@ import tty from 'node:tty';
 import { createBundle, removeBundle, runcLoggedError, type Bundle } from './bundle.ts';
 import { RunnerError } from './errors.ts';
 import { chooseInit, type Init } from './init.ts';
+import { cgroupsPath } from './oci-config.ts';
+import { oomKills } from './oom.ts';
 import { checkRuntime, deleteContainer, oneLine, runc, runcCommand } from './runtime.ts';
 import { track, untrack } from './signals.ts';
 import { resolveSpec, type ContainerSpec, type ResolvedSpec } from './spec.ts';
@@ -17,6 +19,13 @@ export interface ExitStatus {
   exitCode: number | null;
   /** The signal that killed runc itself (a container's death by signal shows as 128+n above). */
   signal: NodeJS.Signals | null;
+  /**
+   * The kernel's OOM killer killed a process in the container (its memory limit was reached). With
+   * exitCode 137 that process was the container's own; otherwise one of its children.
+   */
+  oomKilled: boolean;
+  /** The container's memory limit in bytes, for messages such as "out of memory (limit 64 MiB)". */
+  memoryLimitBytes: number;
 }
 
 export interface RunningContainer {
@@ -67,7 +76,9 @@ function stdioFor(spec: ResolvedSpec): StdioOptions {
 
 function launch(spec: ResolvedSpec, bundle: Bundle): Promise<RunningContainer> {
   const { id } = spec;
-  const cmd = runcCommand(['--log', bundle.logFile, '--log-format', 'json', 'run', '--bundle', bundle.dir, '--pid-file', bundle.pidFile, id]);
+  // --keep: runc leaves the stopped container (and its cgroups) for us to read the OOM count from;
+  // `exited` deletes it right after.
+  const cmd = runcCommand(['--log', bundle.logFile, '--log-format', 'json', 'run', '--keep', '--bundle', bundle.dir, '--pid-file', bundle.pidFile, id]);
   let child: ChildProcess;
   try {
     child = spawn(cmd.file, cmd.args, {
@@ -120,6 +131,7 @@ function launch(spec: ResolvedSpec, bundle: Bundle): Promise<RunningContainer> {
     settleStart();
     pidFileSeen ||= fs.existsSync(bundle.pidFile);
     if (!pidFileSeen) startError = raw.error?.message ?? runcLoggedError(bundle) ?? `runc exited with status ${raw.code ?? raw.signal}`;
+    const oomKilled = oomKills(cgroupsPath(id)) > 0;
     try {
       // If runc itself died, the container may still run: delete -f kills it (and closes our pipes).
       await deleteContainer(id);
@@ -128,7 +140,7 @@ function launch(spec: ResolvedSpec, bundle: Bundle): Promise<RunningContainer> {
       untrack(tracked);
     }
     if (raw.error === undefined) await closed;
-    return { exitCode: raw.code, signal: raw.signal };
+    return { exitCode: raw.code, signal: raw.signal, oomKilled, memoryLimitBytes: spec.limits.memoryBytes };
   });
 
   async function stop(graceMs = DEFAULT_GRACE_MS): Promise<void> {

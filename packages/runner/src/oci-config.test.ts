@@ -92,6 +92,19 @@ describe('root and mounts', () => {
     expect(linux.readonlyPaths).toContain('/proc/sys');
   });
 
+  it('a seccomp profile: everything allowed but a denylist (EPERM), new user namespaces, and clone3 (ENOSYS)', () => {
+    const seccomp = config().linux.seccomp;
+
+    expect(seccomp.defaultAction).toBe('SCMP_ACT_ALLOW');
+    expect(seccomp.architectures).toContain(process.arch === 'arm64' ? 'SCMP_ARCH_AARCH64' : 'SCMP_ARCH_X86_64');
+    const denied = seccomp.syscalls.find((s) => s.args === undefined && s.errnoRet === 1)!;
+    for (const name of ['mount', 'umount2', 'pivot_root', 'setns', 'kexec_load', 'init_module', 'bpf', 'perf_event_open', 'keyctl', 'userfaultfd', 'open_by_handle_at']) {
+      expect(denied.names).toContain(name);
+    }
+    expect(seccomp.syscalls).toContainEqual({ names: ['unshare', 'clone'], action: 'SCMP_ACT_ERRNO', errnoRet: 1, args: [{ index: 0, value: 0x10000000, valueTwo: 0x10000000, op: 'SCMP_CMP_MASKED_EQ' }] });
+    expect(seccomp.syscalls).toContainEqual({ names: ['clone3'], action: 'SCMP_ACT_ERRNO', errnoRet: 38 });
+  });
+
   it('/etc/hosts names localhost and the hostname', () => {
     expect(hostsFile('web-1')).toBe('127.0.0.1\tlocalhost web-1\n::1\tlocalhost ip6-localhost ip6-loopback\n');
   });

@@ -2,6 +2,7 @@
 // §2.1's mkbundle.sh does. A pure function of the resolved spec, so every field can be tested without runc.
 import type { Init } from './init.ts';
 import { withInit } from './init.ts';
+import { seccompProfile, type SeccompProfile } from './seccomp.ts';
 import type { ResolvedSpec } from './spec.ts';
 
 export interface OciMount {
@@ -36,6 +37,7 @@ export interface OciConfig {
     namespaces: Array<{ type: string }>;
     maskedPaths: string[];
     readonlyPaths: string[];
+    seccomp: SeccompProfile;
   };
 }
 
@@ -143,6 +145,8 @@ export function ociConfig(spec: ResolvedSpec, ctx: ConfigContext): OciConfig {
       namespaces,
       maskedPaths: [...MASKED_PATHS],
       readonlyPaths: [...READONLY_PATHS],
+      // runc has no default profile: ours denies what an app never needs (seccomp.ts).
+      seccomp: seccompProfile(),
     },
   };
 }

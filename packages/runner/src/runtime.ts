@@ -75,7 +75,8 @@ export function hasState(id: string): boolean {
 
 /** `runc delete -f`: kills whatever is left of the container and removes its state and cgroups. */
 export async function deleteContainer(id: string): Promise<void> {
-  // `runc run` deletes its container when the process ends; the state check spares a runc call then.
+  // `runc run --keep` leaves its stopped container to us; the state check spares a runc call when a
+  // start failed before runc made any state.
   if (!hasState(id)) return;
   const r = await runc(['delete', '--force', id]);
   if (r.code !== 0 && hasState(id)) throw new RunnerError(`runc delete ${id} failed: ${oneLine(r.stderr)}`);

@@ -27,3 +27,46 @@ export function writeFileAtomic(target: string, data: string): void {
     throw err;
   }
 }
+
+/** A temporary of a dead builder is removed once it has not changed for this long. */
+const STALE_TEMPORARY_AGE_MS = 60_000;
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes what a killed builder (SIGKILL: no chance to clean up) left beside `target`:
+ * `.<name>.tmp-<pid>-<random>` files whose pid runs no more (or is ours: we have made none yet) and
+ * that have not changed for a minute. The minute spares a live builder in another pid namespace
+ * (a container sharing the directory), whose pid means nothing here.
+ */
+export function removeStaleTemporaries(target: string): void {
+  const dir = path.dirname(target);
+  const prefix = `.${path.basename(target)}.tmp-`;
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return; // no directory yet: nothing left there
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const m = /^(\d+)-[a-z0-9]+$/.exec(name.slice(prefix.length));
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid !== process.pid && pidAlive(pid)) continue;
+    const file = path.join(dir, name);
+    try {
+      if (Date.now() - fs.lstatSync(file).mtimeMs < STALE_TEMPORARY_AGE_MS) continue;
+      fs.rmSync(file, { recursive: true, force: true });
+    } catch {
+      // gone meanwhile, or not ours to remove: it does no harm where it is
+    }
+  }
+}

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import { NoBuildpackDetectedError, goPathError } from '@cf-lifecycle/contract';
 import type { BuilderConfig } from '../config.ts';
 import { runScript } from '../run-script.ts';
+import { runningScript, setActivity } from '../staging-timeout.ts';
 import { resolveBuildpackRoot } from './resolve.ts';
 
 export interface DetectedBuildpack {
@@ -23,23 +24,51 @@ export const DEFAULT_DETECT_CONCURRENCY = 16;
 
 type Stream = 'stdout' | 'stderr';
 
+/** Held-back stderr of one detect, at most; past it the script waits (its pipe fills) until it goes live. */
+export const HELD_OUTPUT_LIMIT = 1024 * 1024;
+
 /** One buildpack's detect: its output is held back until it is at the head of the order. */
 class DetectJob {
   private held: Array<[Stream, Buffer | string]> = [];
+  private heldBytes = 0;
+  private waiting: Array<() => void> = [];
   live = false;
   readonly abort = new AbortController();
   result?: DetectedBuildpack;
   done!: Promise<void>;
 
-  write(stream: Stream, data: Buffer | string): void {
-    if (this.live) (stream === 'stdout' ? process.stdout : process.stderr).write(data);
-    else this.held.push([stream, data]);
+  constructor() {
+    // A stopped detect's output is dropped: let a paused script run into its SIGKILL.
+    this.abort.signal.addEventListener('abort', () => {
+      this.held = [];
+      this.release();
+    });
+  }
+
+  /** A promise when the caller must stop reading until the job goes live (or is stopped). */
+  write(stream: Stream, data: Buffer | string): void | Promise<void> {
+    if (this.live) {
+      // Our stdout/stderr may be a pipe read slower than the script writes: wait for it to drain.
+      const out = stream === 'stdout' ? process.stdout : process.stderr;
+      if (!out.write(data)) return new Promise((resolve) => out.once('drain', resolve));
+      return;
+    }
+    if (this.abort.signal.aborted) return;
+    this.held.push([stream, data]);
+    this.heldBytes += data.length;
+    if (this.heldBytes >= HELD_OUTPUT_LIMIT) return new Promise((resolve) => this.waiting.push(resolve));
   }
 
   goLive(): void {
     this.live = true;
     for (const [stream, data] of this.held) (stream === 'stdout' ? process.stdout : process.stderr).write(data);
     this.held = [];
+    this.release();
+  }
+
+  private release(): void {
+    this.heldBytes = 0;
+    for (const resolve of this.waiting.splice(0)) resolve();
   }
 }
 
@@ -62,6 +91,7 @@ async function runDetect(job: DetectJob, key: string, config: BuilderConfig): Pr
   // Quirk Q12 kept: all three execute bits, else a warning (on stdout, quirk Q36) and still try it.
   if ((mode & 0o111) !== 0o111) job.write('stdout', "WARNING: buildpack script '/bin/detect' is not executable\n");
   const result = await runScript(script, [config.buildDir], { capture: 'stdout', onStderr: (d) => job.write('stderr', d), signal: job.abort.signal });
+  // The detect output names the buildpack: of a script printing more, runScript keeps the first CAPTURE_LIMIT bytes.
   if (result.failure === undefined) job.result = { key, root, detectOutput: result.stdout.replace(/[\r\n]+$/, '') };
 }
 
@@ -83,6 +113,8 @@ export async function detect(config: BuilderConfig): Promise<DetectedBuildpack> 
     for (const [i, job] of jobs.entries()) {
       // Jobs start in order, so job i has started by the time every job before it has finished.
       job.goLive();
+      // The one whose output streams: with concurrent detects it is the one staging waits for.
+      setActivity(runningScript('bin/detect', keys[i]!));
       while (job.done === undefined) await new Promise((r) => setImmediate(r));
       await job.done;
       if (job.result) {

@@ -16,6 +16,7 @@ import {
 import type { BuilderConfig } from '../config.ts';
 import { trackTemporary } from '../process-registry.ts';
 import { runScript } from '../run-script.ts';
+import { setActivity } from '../staging-timeout.ts';
 import { httpDownload } from './http-download.ts';
 import { extractZip, sniffContentType } from './unzip.ts';
 
@@ -38,6 +39,7 @@ export async function downloadBuildpacks(config: BuilderConfig): Promise<Map<str
     if (parseError !== undefined) throw new StagingError(`Invalid buildpack url (${key}): ${parseError}`);
     if (!isUrlKey(key)) continue;
     const { primary } = buildpackDirs(key, config.buildpacksDir, config.buildpacksDownloadDir);
+    setActivity(`downloading buildpack '${key}'`);
     if (isZipUrl(key)) sources.set(key, await downloadZip(key, primary, config.skipCertVerify));
     else sources.set(key, await cloneGit(key, primary, config.skipCertVerify));
   }

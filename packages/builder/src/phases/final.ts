@@ -4,6 +4,7 @@ import { CompileFailedError } from '@cf-lifecycle/contract';
 import type { BuilderConfig } from '../config.ts';
 import type { StagingPlan } from '../plan.ts';
 import { runScript } from '../run-script.ts';
+import { runningScript, setActivity } from '../staging-timeout.ts';
 import { exists } from './resolve.ts';
 
 export const MULTI_BUILDPACK_WARNING =
@@ -14,9 +15,11 @@ export async function runFinalStep(config: BuilderConfig, plan: StagingPlan, roo
   const idx = plan.finalDepsIndex;
   if (exists(`${root}/bin/finalize`)) {
     if (exists(`${root}/bin/supply`)) {
+      setActivity(runningScript('bin/supply', plan.finalKey));
       const supplied = await runScript(`${root}/bin/supply`, [config.buildDir, cache, plan.depsDir, idx], { capture: 'inherit' });
       if (supplied.failure !== undefined) throw new CompileFailedError(`Failed to run all supply scripts: ${supplied.failure}`);
     }
+    setActivity(runningScript('bin/finalize', plan.finalKey));
     const finalized = await runScript(`${root}/bin/finalize`, [config.buildDir, cache, plan.depsDir, idx, plan.profileDir], { capture: 'inherit' });
     if (finalized.failure !== undefined) throw new CompileFailedError(`Failed to run finalize script: ${finalized.failure}`);
     return;
@@ -24,6 +27,7 @@ export async function runFinalStep(config: BuilderConfig, plan: StagingPlan, roo
   if (plan.supplyKeys.length > 0) process.stderr.write(`${MULTI_BUILDPACK_WARNING}\n`);
   // Quirk Q33 kept: compile gets exactly two arguments and no deps slot.
   fs.rmSync(`${plan.depsDir}/${idx}`, { recursive: true, force: true });
+  setActivity(runningScript('bin/compile', plan.finalKey));
   const compiled = await runScript(`${root}/bin/compile`, [config.buildDir, cache], { capture: 'inherit' });
   // Quirk Q2 kept: the prefix appears twice.
   if (compiled.failure !== undefined) throw new CompileFailedError(`Failed to compile droplet: ${compiled.failure}`);

@@ -15,6 +15,10 @@ import {
 import type { BuilderConfig } from '../config.ts';
 import type { StagingPlan } from '../plan.ts';
 import { runScript } from '../run-script.ts';
+import { runningScript, setActivity } from '../staging-timeout.ts';
+
+/** `bin/release` prints a small YAML document; more than this is refused rather than held and parsed. */
+export const RELEASE_OUTPUT_LIMIT = 1024 * 1024;
 
 /** Reads a file; undefined when it does not exist. Other errors are Go-rendered. */
 function readOptional(path: string): string | undefined {
@@ -48,7 +52,10 @@ export async function collectProcesses(config: BuilderConfig, plan: StagingPlan,
   if (finalLaunch) {
     processes = mergeProcesses(processes, finalLaunch);
   } else {
-    const release = await runScript(`${finalRoot}/bin/release`, [config.buildDir], { capture: 'stdout' });
+    setActivity(runningScript('bin/release', plan.finalKey));
+    const release = await runScript(`${finalRoot}/bin/release`, [config.buildDir], { capture: 'stdout', captureLimit: RELEASE_OUTPUT_LIMIT, killOnOverflow: true });
+    // Checked first: an endless release is ended (SIGKILL) as soon as it passes the limit.
+    if (release.overflowed) throw new ReleaseFailedError(`buildpack's release output invalid: output larger than ${RELEASE_OUTPUT_LIMIT} bytes`);
     if (release.failure !== undefined) throw new ReleaseFailedError(release.failure);
     try {
       processes = mergeProcesses(processes, parseReleaseOutput(release.stdout));

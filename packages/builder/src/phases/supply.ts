@@ -2,6 +2,7 @@
 import { SupplyFailedError, SupplyUnsupportedError, xxhash64Hex } from '@cf-lifecycle/contract';
 import type { BuilderConfig } from '../config.ts';
 import { runScript } from '../run-script.ts';
+import { runningScript, setActivity } from '../staging-timeout.ts';
 import { exists, resolveBuildpackRoot } from './resolve.ts';
 import type { StagingPlan } from '../plan.ts';
 
@@ -21,6 +22,7 @@ export async function supply(config: BuilderConfig, plan: StagingPlan): Promise<
   }
   for (const [i, key] of plan.supplyKeys.entries()) {
     const cache = `${config.buildArtifactsCacheDir}/${xxhash64Hex(key)}`;
+    setActivity(runningScript('bin/supply', key));
     const result = await runScript(`${roots[i]}/bin/supply`, [config.buildDir, cache, plan.depsDir, plan.depsIndex(i)], { capture: 'inherit' });
     if (result.failure !== undefined) throw new SupplyFailedError(result.failure);
   }
