@@ -1,9 +1,9 @@
 // Hostile archives made in the test, byte by byte: zips whose central directory says whatever the
 // test wants (any unix type bits, declared sizes that lie, more than 65,535 entries with a zip64 end
-// record) and gzip tarballs with any member names, link targets and types (written with the builder's
-// own header encoder, which checks nothing about paths).
+// record) and gzip tarballs with any member names, link targets and types (written with the shared tar header
+// encoder, which checks nothing about paths).
 import zlib from 'node:zlib';
-import { headerBlocks } from '../../packages/builder/src/outputs/tar-writer.ts';
+import { encodeHeader, type TarType } from '../../packages/tar/src/index.ts';
 
 export const S_IFREG = 0o100000;
 export const S_IFDIR = 0o040000;
@@ -125,24 +125,28 @@ export interface TarMember {
   devminor?: number;
 }
 
+const TAR_TYPES: Record<TarMember['type'], TarType> = { '0': 'file', '1': 'hardlink', '2': 'symlink', '3': 'char', '4': 'block', '5': 'dir', '6': 'fifo' };
+
 /** The tar stream (uncompressed) of `members`, in order, with the end-of-archive blocks. */
 export function rawTar(members: readonly TarMember[]): Buffer {
   const out: Buffer[] = [];
   for (const m of members) {
     const data = Buffer.from(m.content ?? '');
     const size = m.declaredSize ?? (m.type === '0' ? data.length : 0);
+    const type = TAR_TYPES[m.type];
     out.push(
-      ...headerBlocks({
-        path: m.path,
+      encodeHeader({
+        // The encoder adds a directory's trailing slash itself.
+        path: type === 'dir' ? m.path.replace(/\/+$/, '') : m.path,
         mode: m.mode ?? (m.type === '5' ? 0o755 : 0o644),
         uid: 0,
         gid: 0,
         size,
         mtime: 1_700_000_000,
-        type: m.type,
-        linkname: m.linkname,
-        devmajor: m.devmajor,
-        devminor: m.devminor,
+        type,
+        ...(m.linkname !== undefined && { linkname: m.linkname }),
+        ...(m.devmajor !== undefined && { devmajor: m.devmajor }),
+        ...(m.devminor !== undefined && { devminor: m.devminor }),
       }),
     );
     if (m.type === '0' && m.declaredSize === undefined) out.push(data, Buffer.alloc((512 - (data.length % 512)) % 512));

@@ -6,11 +6,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { readTar, tarStream, TarFormatError, type TarItem } from '@cf-lifecycle/tar';
 import { OciError } from './errors.ts';
 import { FIXED_MTIME } from './layers/fixed.ts';
 import type { Layout } from './layout.ts';
-import { readTar, TarFormatError } from './tar/reader.ts';
-import { tarStream, type TarItem } from './tar/writer.ts';
 
 function* layoutItems(layout: Layout): Generator<TarItem> {
   const dir = (p: string): TarItem => ({ header: { path: p, type: 'dir', mode: 0o755, uid: 0, gid: 0, size: 0, mtime: FIXED_MTIME } });

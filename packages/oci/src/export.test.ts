@@ -8,10 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readAll, readTar, type TarHeader } from '@cf-lifecycle/tar';
 import { OciError, exportCommand, k8sManifests, rebaseCommand, type StackInput } from './index.ts';
 import { LABEL } from './labels.ts';
-import { readAll, readTar } from './tar/reader.ts';
-import type { TarHeader } from './tar/header.ts';
 import type { ImageConfig, Index, Manifest } from './media-types.ts';
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'oci-export-test-'));

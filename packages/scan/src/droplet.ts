@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import zlib from 'node:zlib';
-import { readTar } from './tar.ts';
+import { visitTar } from '@cf-lifecycle/tar';
 
 export const METADATA_PATH = '.cf-lifecycle/staging-metadata.json';
 export const SBOM_PATH = '.cf-lifecycle/sbom.cdx.json';
@@ -36,7 +36,7 @@ export async function readDroplet(file: string, opts: { sbom?: boolean; digest?:
   const result: DropletContents = { size };
   const wanted = new Set([METADATA_PATH, ...(opts.sbom ? [SBOM_PATH] : [])]);
   try {
-    await readTar(gunzip as AsyncIterable<Buffer>, {
+    await visitTar(gunzip as AsyncIterable<Buffer>, {
       want: (entry) => wanted.has(entry.name),
       content: (entry, data) => {
         if (entry.name === METADATA_PATH) result.metadata = data.toString('utf8');

@@ -3,9 +3,9 @@
 // directories holding any number of both, walked recursively.
 import fs from 'node:fs';
 import path from 'node:path';
+import { TarFormatError } from '@cf-lifecycle/tar';
 import { isGzipFile, readDroplet } from './droplet.ts';
 import { looksLikeStagingMetadata, MetadataError, parseStagingMetadata, toStagingMetadata, type StagingMetadata } from './metadata.ts';
-import { TarFormatError } from './tar.ts';
 
 export interface Target {
   path: string;

@@ -5,11 +5,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { StagingError, goErrnoText, goPathError } from '@cf-lifecycle/contract';
+import { writeTar, type TarTree } from '@cf-lifecycle/tar';
 import type { BuilderConfig } from '../config.ts';
 import type { StagingPlan } from '../plan.ts';
 import { commit, temporaryBeside } from './atomic.ts';
 import { ParallelGzipWriter } from './parallel-gzip.ts';
-import { writeTar, type TarTree } from './tar-writer.ts';
 
 /** The two archives, complete under temporary names; `commit()` gives them their names. */
 export interface PackagedDroplet {

@@ -7,13 +7,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
+import { readAll, readTar, tarStream, TarFormatError, type TarHeader, type TarItem } from '@cf-lifecycle/tar';
 import { OciError } from '../errors.ts';
 import { HashingStream } from '../hashing.ts';
 import type { LayerBlob, Layout } from '../layout.ts';
-import type { TarHeader } from '../tar/header.ts';
-import { readAll, readTar, TarFormatError } from '../tar/reader.ts';
-import type { TarItem } from '../tar/writer.ts';
-import { tarStream } from '../tar/writer.ts';
 import { FIXED_MTIME, VCAP_GID, VCAP_UID } from './fixed.ts';
 
 /** Where the droplet is extracted in the image (Diego's instance home). */

@@ -4,9 +4,9 @@
 // the others are hard-link entries, as GNU tar does.
 import fs from 'node:fs';
 import path from 'node:path';
+import { tarStream, type TarItem } from '@cf-lifecycle/tar';
 import { OciError } from '../errors.ts';
 import type { LayerBlob, Layout } from '../layout.ts';
-import { tarStream, type TarItem } from '../tar/writer.ts';
 import { FIXED_MTIME } from './fixed.ts';
 
 /** Where the lifecycle lives in the image (CONTRACT: the orchestrator unpacks it to /tmp/lifecycle). */

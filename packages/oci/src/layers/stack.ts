@@ -10,12 +10,10 @@ import path from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
+import { BLOCK, isTarHeader, tarStream, type TarHeader, type TarItem } from '@cf-lifecycle/tar';
 import { OciError } from '../errors.ts';
 import { HashingStream, hexOf } from '../hashing.ts';
 import { GZIP_OPTIONS, type LayerBlob, type Layout } from '../layout.ts';
-import { BLOCK, type TarHeader } from '../tar/header.ts';
-import { isTarHeader } from '../tar/reader.ts';
-import { tarStream, type TarItem } from '../tar/writer.ts';
 
 /** What the export needs of a stack (a `Stack` of @cf-lifecycle/stack fits). */
 export interface StackInput {

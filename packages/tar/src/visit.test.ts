@@ -1,14 +1,13 @@
-// The droplet reader's tar format support: GNU long names, pax paths, early stop, corrupt input.
+// Picking files out of an archive: GNU long names, pax paths, early stop, corrupt input.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import zlib from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readDroplet } from './droplet.ts';
-import { readTar, TarFormatError } from './tar.ts';
+import { TarFormatError } from './errors.ts';
+import { visitTar } from './visit.ts';
 
-const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tar-test-'));
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tar-visit-test-'));
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 const longDir = `app/${'very-long-directory-name/'.repeat(6)}`;
@@ -26,11 +25,11 @@ function tarball(format: 'gnu' | 'pax' | 'ustar', name: string): Buffer {
 
 async function entries(data: Buffer): Promise<Array<[string, string]>> {
   const seen: Array<[string, string]> = [];
-  await readTar([data] as unknown as AsyncIterable<Buffer>, { want: (e) => e.type === '0', content: (e, d) => void seen.push([e.name, d.toString()]) });
+  await visitTar([data], { want: (e) => e.type === 'file', content: (e, d) => void seen.push([e.name, d.toString()]) });
   return seen;
 }
 
-describe('readTar', () => {
+describe('visitTar', () => {
   it.each(['gnu', 'pax'] as const)('%s: names longer than 100 bytes, leading ./ removed', async (format) => {
     expect(await entries(tarball(format, `${format}.tar`))).toEqual([
       [`${longDir}file.txt`, 'deep\n'],
@@ -48,7 +47,7 @@ describe('readTar', () => {
     const data = fs.readFileSync(out);
     const seen: string[] = [];
     // Everything after the wanted entry is garbage: a reader that went on would fail.
-    await readTar([data.subarray(0, 2048), Buffer.alloc(8192, 0x41)] as unknown as AsyncIterable<Buffer>, {
+    await visitTar([data.subarray(0, 2048), Buffer.alloc(8192, 0x41)], {
       want: (e) => e.name === '.cf-lifecycle/staging-metadata.json',
       content: (e) => {
         seen.push(e.name);
@@ -61,23 +60,5 @@ describe('readTar', () => {
   it('a corrupt header or a truncated archive is a TarFormatError', async () => {
     await expect(entries(Buffer.alloc(512, 0x41))).rejects.toThrow(TarFormatError);
     await expect(entries(tarball('gnu', 'cut.tar').subarray(0, 700))).rejects.toThrow(/unexpected end/);
-  });
-});
-
-describe('readDroplet', () => {
-  it('finds the metadata and the SBOM in a gzip tarball and digests the file', async () => {
-    const file = path.join(work, 'droplet.tgz');
-    fs.writeFileSync(file, zlib.gzipSync(tarball('pax', 'd.tar')));
-    const contents = await readDroplet(file, { sbom: true, digest: true });
-    expect(contents.metadata).toBe('{"schemaVersion":1}');
-    expect(contents.sbom).toBeUndefined();
-    expect(contents.sha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(contents.size).toBe(fs.statSync(file).size);
-  });
-
-  it('a file that is not gzip is an error', async () => {
-    const file = path.join(work, 'plain.txt');
-    fs.writeFileSync(file, 'hello');
-    await expect(readDroplet(file)).rejects.toThrow();
   });
 });

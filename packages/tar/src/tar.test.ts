@@ -4,11 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { encodeHeader, paxRecord, type TarHeader } from './header.ts';
+import { encodeHeader, type TarHeader } from './header.ts';
+import { paxRecord } from './pax.ts';
 import { readAll, readTar } from './reader.ts';
 import { tarStream, type TarItem } from './writer.ts';
 
-const work = fs.mkdtempSync(path.join(os.tmpdir(), 'oci-tar-test-'));
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tar-test-'));
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 async function bytesOf(items: TarItem[]): Promise<Buffer> {

@@ -1,12 +1,20 @@
 // Reading a tar stream entry by entry: ustar and GNU headers, PAX extended headers ('x'; global 'g'
 // ones are skipped), GNU long names ('L', 'K') and base-256 numbers. Each entry's content can be
-// streamed while it is the current one; what the caller leaves unread is skipped.
-import { BLOCK, padding, type TarHeader, type TarType } from './header.ts';
+// streamed while it is the current one; what the caller leaves unread is skipped. Archives are
+// untrusted input (droplets, stacks, oci-archives): memory stays bounded, every header moves the
+// reader forward, and anything else is a TarFormatError.
+import { TarFormatError } from './errors.ts';
+import { BLOCK, cString, isTarHeader, isZeroBlock, padding, parseNumber, TYPE_OF_FLAG, type TarHeader } from './header.ts';
+import { parsePax } from './pax.ts';
 
-export class TarFormatError extends Error {}
+export interface TarLimits {
+  /** A PAX extended header or GNU long name, read whole; real ones are a few hundred bytes. */
+  maxHeaderBytes: number;
+  /** The content of an entry read whole into memory (`visitTar`); streamed content has no limit. */
+  maxContentBytes: number;
+}
 
-/** PAX records and GNU long names are read whole; real ones are a few hundred bytes. */
-const MAX_EXTENDED_HEADER = 1024 * 1024;
+export const TAR_LIMITS: Readonly<TarLimits> = { maxHeaderBytes: 1024 * 1024, maxContentBytes: 64 * 1024 * 1024 };
 
 export interface TarEntry {
   header: TarHeader;
@@ -15,18 +23,6 @@ export interface TarEntry {
   /** The content, streamed; only while this entry is the current one. */
   body: () => AsyncIterable<Buffer>;
 }
-
-const TYPES: Record<string, TarType> = {
-  '0': 'file',
-  '\u0000': 'file',
-  '7': 'file',
-  '1': 'hardlink',
-  '2': 'symlink',
-  '3': 'char',
-  '4': 'block',
-  '5': 'dir',
-  '6': 'fifo',
-};
 
 /** Buffered reads of exact byte counts from a stream of chunks. */
 class ByteSource {
@@ -81,7 +77,7 @@ class ByteSource {
     let left = n;
     while (left > 0) {
       if (this.available === 0) await this.fill(1);
-      if (this.available === 0) throw new TarFormatError('the archive ends in the middle of an entry');
+      if (this.available === 0) throw new TarFormatError('unexpected end of tar archive (in the middle of an entry)');
       const chunk = await this.read(Math.min(left, this.chunks[0]!.length));
       left -= chunk.length;
       yield chunk;
@@ -99,71 +95,9 @@ class ByteSource {
   }
 }
 
-function isZeroBlock(block: Buffer): boolean {
-  for (const byte of block) if (byte !== 0) return false;
-  return true;
-}
-
-function cString(block: Buffer, offset: number, width: number): string {
-  const field = block.subarray(offset, offset + width);
-  const nul = field.indexOf(0);
-  return field.subarray(0, nul === -1 ? width : nul).toString('utf8');
-}
-
-function parseNumber(block: Buffer, offset: number, width: number): number {
-  const field = block.subarray(offset, offset + width);
-  if (field[0]! & 0x80) {
-    // GNU base-256: big-endian, the top bit of the first byte marks it.
-    let value = field[0]! & 0x7f;
-    for (let i = 1; i < width; i++) value = value * 256 + field[i]!;
-    return value;
-  }
-  const text = field.toString('latin1').replace(/[\u0000 ]+$/, '').replace(/^[\u0000 ]+/, '');
-  if (text === '') return 0;
-  if (!/^[0-7]+$/.test(text)) throw new TarFormatError(`invalid number ${JSON.stringify(text)} in a tar header`);
-  return parseInt(text, 8);
-}
-
-function checksumMatches(block: Buffer): boolean {
-  const stored = parseNumber(block, 148, 8);
-  let unsigned = 0;
-  let signed = 0;
-  for (let i = 0; i < BLOCK; i++) {
-    const byte = i >= 148 && i < 156 ? 0x20 : block[i]!;
-    unsigned += byte;
-    signed += byte > 127 ? byte - 256 : byte;
-  }
-  return stored === unsigned || stored === signed;
-}
-
-/** Whether a 512-byte block is a valid tar header (its checksum matches). */
-export function isTarHeader(block: Buffer): boolean {
-  if (block.length < BLOCK || isZeroBlock(block)) return false;
-  try {
-    return checksumMatches(block);
-  } catch {
-    return false;
-  }
-}
-
-function parsePax(body: Buffer): Record<string, string> {
-  const records: Record<string, string> = {};
-  let pos = 0;
-  while (pos < body.length) {
-    const space = body.indexOf(0x20, pos);
-    if (space === -1) break;
-    const length = parseInt(body.subarray(pos, space).toString('latin1'), 10);
-    if (!Number.isFinite(length) || length <= 0 || pos + length > body.length) throw new TarFormatError('invalid PAX extended header');
-    const record = body.subarray(space + 1, pos + length - 1).toString('utf8');
-    const eq = record.indexOf('=');
-    if (eq > 0) records[record.slice(0, eq)] = record.slice(eq + 1);
-    pos += length;
-  }
-  return records;
-}
-
 /** The entries of a tar stream, in archive order. Throws TarFormatError on anything that is not tar. */
-export async function* readTar(source: AsyncIterable<Buffer> | Iterable<Buffer>): AsyncGenerator<TarEntry> {
+export async function* readTar(source: AsyncIterable<Buffer> | Iterable<Buffer>, limits: Partial<TarLimits> = {}): AsyncGenerator<TarEntry> {
+  const maxHeaderBytes = limits.maxHeaderBytes ?? TAR_LIMITS.maxHeaderBytes;
   const src = new ByteSource(source);
   let pax: Record<string, string> = {};
   let longName: string | undefined;
@@ -172,7 +106,7 @@ export async function* readTar(source: AsyncIterable<Buffer> | Iterable<Buffer>)
     for (;;) {
       const block = await src.read(BLOCK);
       if (block.length === 0) return;
-      if (block.length < BLOCK) throw new TarFormatError('the archive ends in the middle of a header');
+      if (block.length < BLOCK) throw new TarFormatError('unexpected end of tar archive (in the middle of a header)');
       if (isZeroBlock(block)) return;
       if (!isTarHeader(block)) throw new TarFormatError(`bad header checksum at byte ${src.position - BLOCK}: not a tar archive, or a damaged one`);
       const typeflag = String.fromCharCode(block[156]!);
@@ -182,16 +116,16 @@ export async function* readTar(source: AsyncIterable<Buffer> | Iterable<Buffer>)
       if (!Number.isSafeInteger(size) || size < 0) throw new TarFormatError(`invalid entry size at byte ${src.position - BLOCK}`);
       if (typeflag === 'x' || typeflag === 'g' || typeflag === 'L' || typeflag === 'K') {
         // Read whole into memory: bounded, whatever the header claims.
-        if (rawSize > MAX_EXTENDED_HEADER) throw new TarFormatError(`an extended header of ${rawSize} bytes at byte ${src.position - BLOCK} (at most ${MAX_EXTENDED_HEADER})`);
+        if (rawSize > maxHeaderBytes) throw new TarFormatError(`an extended header of ${rawSize} bytes at byte ${src.position - BLOCK} (at most ${maxHeaderBytes})`);
         const body = await src.read(rawSize);
-        if (body.length < rawSize) throw new TarFormatError('the archive ends in the middle of an entry');
+        if (body.length < rawSize) throw new TarFormatError('unexpected end of tar archive (in the middle of an entry)');
         await src.skip(padding(rawSize));
         if (typeflag === 'x') pax = { ...pax, ...parsePax(body) };
         else if (typeflag === 'L') longName = cString(body, 0, body.length);
         else if (typeflag === 'K') longLink = cString(body, 0, body.length);
         continue;
       }
-      const type = TYPES[typeflag];
+      const type = TYPE_OF_FLAG[typeflag];
       if (!type) throw new TarFormatError(`unsupported tar entry type ${JSON.stringify(typeflag)} (${cString(block, 0, 100)})`);
 
       const posix = block.toString('latin1', 257, 263) === 'ustar\u0000';

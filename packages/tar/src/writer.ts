@@ -1,5 +1,6 @@
 // A tar stream written entry by entry, in the order given: the caller decides the order (sorted,
-// for reproducible layers). Content is streamed, and must be exactly `size` bytes long.
+// for reproducible OCI layers). Content is streamed, and must be exactly `size` bytes long.
+import { TarContentError } from './errors.ts';
 import { BLOCK, encodeHeader, padding, type TarHeader } from './header.ts';
 
 export interface TarItem {
@@ -7,8 +8,6 @@ export interface TarItem {
   /** The content of a regular file: bytes, or a function opening a stream of them. */
   content?: Buffer | (() => AsyncIterable<Buffer>);
 }
-
-export class TarContentError extends Error {}
 
 /** The bytes of a tar archive of `items`, ending with the two zero blocks. */
 export async function* tarStream(items: AsyncIterable<TarItem> | Iterable<TarItem>): AsyncGenerator<Buffer> {

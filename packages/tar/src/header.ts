@@ -1,12 +1,15 @@
-// One tar header: POSIX ustar, preceded by a PAX extended header ('x') when a field does not fit
-// (a path beyond ustar's 155+100 bytes, a link target beyond 100, a size of 8 GiB or more). Every
-// field is written the same way every time: numeric owners only, no user or group names, no
-// access or change times, so equal entries give equal bytes.
+// One tar header, encoded and decoded. Written as POSIX ustar, preceded by a PAX extended header
+// ('x') when a field does not fit (a path beyond ustar's 155+100 bytes, a link target beyond 100, a
+// size of 8 GiB or more). Every field is written the same way every time: numeric owners only, no
+// user or group names, no access or change times, so equal entries give equal bytes (OCI layer
+// digests depend on it). Read as ustar, GNU (base-256 numbers) or old v7.
+import { TarFormatError } from './errors.ts';
+import { paxRecord } from './pax.ts';
 
 export type TarType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'char' | 'block' | 'fifo';
 
 export interface TarHeader {
-  /** Relative path, without `./` or a trailing slash. */
+  /** The member's path, without a trailing slash (OCI layers use no `./`; droplets start with `./`). */
   path: string;
   type: TarType;
   /** Permission bits, including setuid, setgid and sticky. */
@@ -26,6 +29,19 @@ export interface TarHeader {
 export const BLOCK = 512;
 
 const TYPEFLAG: Record<TarType, string> = { file: '0', hardlink: '1', symlink: '2', char: '3', block: '4', dir: '5', fifo: '6' };
+
+/** The entry types a reader accepts: '\0' is the old v7 file, '7' a contiguous file (a file). */
+export const TYPE_OF_FLAG: Readonly<Record<string, TarType>> = {
+  '0': 'file',
+  '\u0000': 'file',
+  '7': 'file',
+  '1': 'hardlink',
+  '2': 'symlink',
+  '3': 'char',
+  '4': 'block',
+  '5': 'dir',
+  '6': 'fifo',
+};
 
 const MAX_OCTAL_12 = 0o77777777777;
 const MAX_OCTAL_8 = 0o7777777;
@@ -51,15 +67,15 @@ export function encodeHeader(entry: TarHeader): Buffer {
   if (mtime > MAX_OCTAL_12) pax.push(['mtime', String(mtime)]);
 
   const ustar = ustarBlock({
-    name: split ? utf8(split.name) : utf8(name).subarray(0, 100),
-    prefix: utf8(split ? split.prefix : ''),
+    name: split ? split.name : name,
+    prefix: split ? split.prefix : '',
     mode: entry.mode & 0o7777,
     uid: Math.min(entry.uid, MAX_OCTAL_8),
     gid: Math.min(entry.gid, MAX_OCTAL_8),
     size: Math.min(size, MAX_OCTAL_12),
     mtime: Math.min(mtime, MAX_OCTAL_12),
     typeflag: TYPEFLAG[entry.type],
-    linkname: utf8(linkname).subarray(0, 100),
+    linkname,
     devmajor: entry.devmajor ?? 0,
     devminor: entry.devminor ?? 0,
   });
@@ -68,27 +84,19 @@ export function encodeHeader(entry: TarHeader): Buffer {
   const body = Buffer.from(pax.map(([key, value]) => paxRecord(key, value)).join(''), 'utf8');
   const base = name.replace(/\/$/, '').split('/').pop() ?? '';
   const paxHeader = ustarBlock({
-    name: utf8(`PaxHeaders/${base}`).subarray(0, 100),
-    prefix: Buffer.alloc(0),
+    name: `PaxHeaders/${base}`,
+    prefix: '',
     mode: 0o644,
     uid: 0,
     gid: 0,
     size: body.length,
     mtime: Math.min(mtime, MAX_OCTAL_12),
     typeflag: 'x',
-    linkname: Buffer.alloc(0),
+    linkname: '',
     devmajor: 0,
     devminor: 0,
   });
   return Buffer.concat([paxHeader, body, Buffer.alloc(padding(body.length)), ustar]);
-}
-
-/** `<length> <key>=<value>\n`, where the length counts the whole record including its own digits. */
-export function paxRecord(key: string, value: string): string {
-  const rest = Buffer.byteLength(` ${key}=${value}\n`);
-  let length = rest + String(rest).length;
-  if (String(length).length !== String(rest).length) length = rest + String(length).length;
-  return `${length} ${key}=${value}\n`;
 }
 
 /** ustar's name and prefix for a path, or undefined when it needs a PAX `path`. */
@@ -107,27 +115,31 @@ function splitUstarPath(name: string): { name: string; prefix: string } | undefi
   return undefined;
 }
 
-function utf8(text: string): Buffer {
-  return Buffer.from(text, 'utf8');
+/** The UTF-8 bytes of `text` into a field, cut at `width` bytes (even inside a character). */
+function writeText(block: Buffer, text: string, offset: number, width: number): void {
+  if (text.length === 0) return;
+  // Headers are written per file of a droplet: skip the copy when the text fits (at most 3 bytes per UTF-16 unit).
+  if (text.length * 3 <= width || Buffer.byteLength(text) <= width) block.write(text, offset, width, 'utf8');
+  else Buffer.from(text, 'utf8').copy(block, offset, 0, width);
 }
 
 interface UstarFields {
-  name: Buffer;
-  prefix: Buffer;
+  name: string;
+  prefix: string;
   mode: number;
   uid: number;
   gid: number;
   size: number;
   mtime: number;
   typeflag: string;
-  linkname: Buffer;
+  linkname: string;
   devmajor: number;
   devminor: number;
 }
 
 function ustarBlock(f: UstarFields): Buffer {
   const block = Buffer.alloc(BLOCK);
-  f.name.copy(block, 0, 0, 100);
+  writeText(block, f.name, 0, 100);
   writeOctal(block, f.mode, 100, 8);
   writeOctal(block, f.uid, 108, 8);
   writeOctal(block, f.gid, 116, 8);
@@ -135,17 +147,68 @@ function ustarBlock(f: UstarFields): Buffer {
   writeOctal(block, f.mtime, 136, 12);
   block.fill(0x20, 148, 156);
   block.write(f.typeflag, 156, 'latin1');
-  f.linkname.copy(block, 157, 0, 100);
+  writeText(block, f.linkname, 157, 100);
   block.write('ustar\u000000', 257, 'latin1');
   writeOctal(block, f.devmajor, 329, 8);
   writeOctal(block, f.devminor, 337, 8);
-  f.prefix.copy(block, 345, 0, 155);
+  writeText(block, f.prefix, 345, 155);
   let sum = 0;
-  for (const byte of block) sum += byte;
+  for (let i = 0; i < BLOCK; i++) sum += block[i]!;
   block.write(`${sum.toString(8).padStart(6, '0')}\u0000 `, 148, 'latin1');
   return block;
 }
 
 function writeOctal(block: Buffer, value: number, offset: number, width: number): void {
   block.write(`${value.toString(8).padStart(width - 1, '0')}\u0000`, offset, 'latin1');
+}
+
+// Decoding.
+
+export function isZeroBlock(block: Buffer): boolean {
+  for (const byte of block) if (byte !== 0) return false;
+  return true;
+}
+
+/** A NUL-terminated (or full-width) text field. */
+export function cString(block: Buffer, offset: number, width: number): string {
+  const field = block.subarray(offset, offset + width);
+  const nul = field.indexOf(0);
+  return field.subarray(0, nul === -1 ? width : nul).toString('utf8');
+}
+
+/** An octal field, or GNU base-256 (the top bit of the first byte set). */
+export function parseNumber(block: Buffer, offset: number, width: number): number {
+  const field = block.subarray(offset, offset + width);
+  if (field[0]! & 0x80) {
+    // GNU base-256: big-endian, the top bit of the first byte marks it.
+    let value = field[0]! & 0x7f;
+    for (let i = 1; i < width; i++) value = value * 256 + field[i]!;
+    return value;
+  }
+  const text = field.toString('latin1').replace(/[\u0000 ]+$/, '').replace(/^[\u0000 ]+/, '');
+  if (text === '') return 0;
+  if (!/^[0-7]+$/.test(text)) throw new TarFormatError(`invalid number ${JSON.stringify(text)} in a tar header`);
+  return parseInt(text, 8);
+}
+
+function checksumMatches(block: Buffer): boolean {
+  const stored = parseNumber(block, 148, 8);
+  let unsigned = 0;
+  let signed = 0;
+  for (let i = 0; i < BLOCK; i++) {
+    const byte = i >= 148 && i < 156 ? 0x20 : block[i]!;
+    unsigned += byte;
+    signed += byte > 127 ? byte - 256 : byte;
+  }
+  return stored === unsigned || stored === signed;
+}
+
+/** Whether a 512-byte block is a valid tar header (its checksum matches). */
+export function isTarHeader(block: Buffer): boolean {
+  if (block.length < BLOCK || isZeroBlock(block)) return false;
+  try {
+    return checksumMatches(block);
+  } catch {
+    return false;
+  }
 }
