@@ -35,7 +35,7 @@ export class ParallelGzipWriter {
 
   constructor(file: string, opts: GzipOptions = {}) {
     this.level = opts.level ?? DEFAULT_LEVEL;
-    this.chunkSize = opts.chunkSize ?? 1 << 22;
+    this.chunkSize = opts.chunkSize ?? 1 << 21;
     this.concurrency = opts.concurrency ?? Math.max(2, os.availableParallelism());
     this.current = Buffer.allocUnsafeSlow(this.chunkSize);
     this.fd = fs.openSync(file, 'w', 0o666);
@@ -70,7 +70,7 @@ export class ParallelGzipWriter {
   private async dispatch(): Promise<void> {
     if (this.used === 0) return;
     const input = this.current;
-    this.inFlight.push({ input, output: gzip(input.subarray(0, this.used), { level: this.level }) });
+    this.inFlight.push({ input, output: gzip(input.subarray(0, this.used), { level: this.level, chunkSize: 1 << 20 }) });
     this.current = this.pool.pop() ?? Buffer.allocUnsafeSlow(this.chunkSize);
     this.used = 0;
     // Keep at most `concurrency` chunks in the pool; write the oldest as soon as it is done.
