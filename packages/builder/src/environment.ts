@@ -1,6 +1,5 @@
 // The start-up sequence before staging (CONTRACT §2.3): platform options, CredHub, DATABASE_URL.
 import { LifecycleError, ExitCode, PlatformOptionsError, databaseUrlFromServices, parsePlatformOptions } from '@cf-lifecycle/contract';
-import { interpolateVcapServices } from '@cf-lifecycle/credhub';
 import type { BuilderConfig } from './config.ts';
 
 /** A start-up failure: printed without a trailing newline, as the reference does. */
@@ -15,6 +14,7 @@ export async function prepareEnvironment(config: BuilderConfig, env: NodeJS.Proc
     throw err;
   }
   if (options && options.credhubUri !== '') {
+    const { interpolateVcapServices } = await import('@cf-lifecycle/credhub');
     try {
       await interpolateVcapServices({
         uri: options.credhubUri,

@@ -1,7 +1,7 @@
 // Staging hooks in the builder (docs/hooks.md): loads them from -hooksDir/-hooksConfig and runs each
 // hook point with the event the hooks library defines; every run is recorded for the metadata.
 import { StagingError, type BuildpackMetadata } from '@cf-lifecycle/contract';
-import { HookConfigError, HookDeniedError, loadHooks, runHooks, type HookDefinition, type HookEvent, type HookPhase, type HookRecord } from '@cf-lifecycle/hooks';
+import type { HookDefinition, HookEvent, HookPhase, HookRecord } from '@cf-lifecycle/hooks';
 import type { BuilderConfig } from './config.ts';
 import { readStackInfo } from './outputs/staging-metadata.ts';
 import { trackChild } from './process-registry.ts';
@@ -9,6 +9,8 @@ import { setActivity } from './staging-timeout.ts';
 
 export async function loadStagingHooks(config: BuilderConfig): Promise<HookDefinition[]> {
   if (config.hooksDir === '' && config.hooksConfig === '') return [];
+  // Loaded only when hooks are configured.
+  const { HookConfigError, loadHooks } = await import('@cf-lifecycle/hooks');
   try {
     return await loadHooks({ ...(config.hooksDir ? { hooksDir: config.hooksDir } : {}), ...(config.hooksConfig ? { hooksConfig: config.hooksConfig } : {}) });
   } catch (err) {
@@ -41,6 +43,7 @@ export class StagingHooks {
       paths: facts.paths,
       ...(facts.processTypes ? { processTypes: Object.fromEntries(facts.processTypes) } : {}),
     };
+    const { HookDeniedError, runHooks } = await import('@cf-lifecycle/hooks');
     try {
       const log = { stdout: (s: string) => process.stdout.write(s), stderr: (s: string) => process.stderr.write(s) };
       // Hook processes are ended with the builder's on SIGINT/SIGTERM, like buildpack scripts.

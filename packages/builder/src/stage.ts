@@ -15,7 +15,6 @@ import {
   xxhash64Hex,
   type BuildpackMetadata,
 } from '@cf-lifecycle/contract';
-import { appDependencies, buildpackDependencies, cycloneDx, dedupeDependencies, findExecutables } from '@cf-lifecycle/sbom';
 import type { BuilderConfig } from './config.ts';
 import { removeStaleTemporaries, writeFileAtomic } from './outputs/atomic.ts';
 import { buildpackMetadata } from './outputs/buildpack-metadata.ts';
@@ -207,6 +206,8 @@ async function writeDropletMetadata(
   facts: { app: { digest: string; files: number }; buildpacks: BuildpackMetadata[]; detectOutput?: string; sources: Map<string, BuildpackSourceInfo>; processTypes: Map<string, string> },
 ): Promise<Record<string, unknown>> {
   const stack = readStackInfo(process.env);
+  // Loaded only when asked for: a plain staging does not pay for the SBOM code at start-up.
+  const { appDependencies, buildpackDependencies, cycloneDx, dedupeDependencies, findExecutables } = await import('@cf-lifecycle/sbom');
   // The same purl found twice (app and buildpack, two buildpacks) is one dependency, as in the SBOM.
   const dependencies = dedupeDependencies([...(await appDependencies(config.buildDir)), ...buildpackDependencies(facts.buildpacks)]);
   const finishedAt = new Date();
@@ -268,6 +269,7 @@ function writeMetadataBeside(config: BuilderConfig, beside: Record<string, unkno
 async function sbomForHooks(config: BuilderConfig, plan: StagingPlan, buildpacks: BuildpackMetadata[]): Promise<string> {
   const file = `${plan.contentsDir}/${METADATA_DIR}/${SBOM_FILE}`;
   if (fs.existsSync(file)) return file;
+  const { appDependencies, buildpackDependencies, cycloneDx, dedupeDependencies } = await import('@cf-lifecycle/sbom');
   const stack = readStackInfo(process.env);
   const sbom = cycloneDx({
     appName: appNameFromEnv(process.env) ?? path.basename(config.buildDir),

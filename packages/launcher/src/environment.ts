@@ -1,7 +1,6 @@
 // The app's environment as the launcher and the shell compute it (CONTRACT §5).
 import path from 'node:path';
 import { PlatformOptionsError, databaseUrlFromServices, parsePlatformOptions, rewriteVcapApplication } from '@cf-lifecycle/contract';
-import { interpolateVcapServices } from '@cf-lifecycle/credhub';
 import type { CredhubSettings } from './credhub-flags.ts';
 import { writeStdout } from './output.ts';
 
@@ -23,6 +22,8 @@ export async function computeAppEnvironment(env: NodeJS.ProcessEnv, appDir: stri
     throw err;
   }
   if (options && options.credhubUri !== '') {
+    // Loaded only when interpolation runs: it is on every instance's start path otherwise.
+    const { interpolateVcapServices } = await import('@cf-lifecycle/credhub');
     try {
       await interpolateVcapServices({
         uri: options.credhubUri,
