@@ -140,14 +140,18 @@ describe.skipIf(!BUILDER_HAS_HOOKS)('exec hooks through the builder', () => {
       const r = await ws.stageWithHooks({ hooksDir, hooksConfig: config });
       expect(r.code).toBe(228);
       const pid = Number(fs.readFileSync(pidFile, 'utf8'));
-      let alive = true;
-      for (let i = 0; i < 40 && alive; i++) {
+      // Gone, or a zombie waiting for whichever process adopted it to reap it: either way not running.
+      const running = () => {
         try {
-          process.kill(pid, 0);
-          await new Promise((res) => setTimeout(res, 50));
+          return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '')[0] !== 'Z';
         } catch {
-          alive = false;
+          return false;
         }
+      };
+      let alive = true;
+      for (let i = 0; i < 100 && alive; i++) {
+        alive = running();
+        if (alive) await new Promise((res) => setTimeout(res, 50));
       }
       expect(alive).toBe(false);
     });

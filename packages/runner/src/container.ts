@@ -143,7 +143,15 @@ function launch(spec: ResolvedSpec, bundle: Bundle): Promise<RunningContainer> {
     return { exitCode: raw.code, signal: raw.signal, oomKilled, memoryLimitBytes: spec.limits.memoryBytes };
   });
 
-  async function stop(graceMs = DEFAULT_GRACE_MS): Promise<void> {
+  // One stop at a time: a second TERM (say, from both the caller's and our own signal handler) can
+  // reach an app that is already shutting down after the first, when its handlers are gone.
+  let stopping: Promise<void> | undefined;
+  function stop(graceMs = DEFAULT_GRACE_MS): Promise<void> {
+    stopping ??= stopOnce(graceMs);
+    return stopping;
+  }
+
+  async function stopOnce(graceMs: number): Promise<void> {
     try {
       await kill('SIGTERM');
     } catch {
