@@ -1,30 +1,21 @@
 // End to end through the `droplet` CLI: staging metadata and SBOM, then inspect, scan, advise,
 // export and k8s on the droplets it staged (docs/staging-metadata.md, docs/scanning.md, docs/oci.md).
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { ROOT } from '../helpers/stage.ts';
+import { ROOT, runCli, type RunResult } from '../helpers/stage.ts';
 
-const CLI = path.join(ROOT, 'dist', 'cli', 'droplet.cjs');
 const FIXTURES = path.join(ROOT, 'buildpacks-fixtures');
 const OSV = path.join(ROOT, 'test', 'fixtures', 'osv');
 
 let scratch: string;
 let droplet: string;
 
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function cli(args: string[], env: Record<string, string> = {}): Promise<RunResult> {
+  return runCli(args, env);
 }
 
 beforeAll(async () => {

@@ -7,9 +7,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT } from '../helpers/stage.ts';
+import { DROPLET_CLI as CLI, ROOT, runCli, type RunResult } from '../helpers/stage.ts';
 
-const CLI = path.join(ROOT, 'dist', 'cli', 'droplet.cjs');
 const FIXTURES = path.join(ROOT, 'buildpacks-fixtures');
 const RUNC_ROOT = '/run/cf-lifecycle/runc';
 
@@ -27,26 +26,8 @@ afterAll(() => {
   fs.rmSync(scratch, { recursive: true, force: true });
 });
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], opts: { timeoutMs?: number } = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, TMPDIR: tmp }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 300_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+function cli(args: string[]): Promise<RunResult> {
+  return runCli(args, { TMPDIR: tmp });
 }
 
 /** A fresh copy of a fixture app, so that its build cache (keyed by path) starts empty. */

@@ -2,7 +2,7 @@
 // and build caches (`droplet run`/`shell`, the cache `droplet stage` restores), and the readers of
 // `droplet scan/inspect/export`. Each refusal is one clear line, and nothing is written outside the
 // target directory. Plus the builder's own packaging: symlinks in the app stay symlinks.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -15,10 +15,9 @@ import { checkTarball, TARBALL_LIMITS, UnsafeTarballError } from '../../packages
 import { dropletItems } from '../../packages/oci/src/layers/droplet.ts';
 import { readTar, TarFormatError, visitTar } from '../../packages/tar/src/index.ts';
 import { startBuildpackServer, type BuildpackServer } from '../helpers/servers.ts';
-import { ROOT, Workspace } from '../helpers/stage.ts';
+import { ROOT, Workspace, runCli, type RunResult } from '../helpers/stage.ts';
 import { S_IFBLK, S_IFCHR, S_IFIFO, S_IFREG, S_IFSOCK, dir, dropletWith, file, rawTar, rawTgz, rawZip, symlink, type RawZipEntry } from './hostile.ts';
 
-const CLI = path.join(ROOT, 'dist', 'cli', 'droplet.cjs');
 const MARKER = 'ORIGINAL-CONTENT-5b1f0e';
 
 let scratch: string;
@@ -248,12 +247,6 @@ describe('buildpack zips through the executables', () => {
   });
 });
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 let cliTmp: string;
 let cliCache: string;
 beforeAll(() => {
@@ -265,25 +258,13 @@ afterAll(() => {
   fs.rmSync(cliCache, { recursive: true, force: true });
 });
 
-function cli(args: string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, TMPDIR: cliTmp, CF_LIFECYCLE_CACHE: cliCache }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+function cli(args: string[]): Promise<RunResult> {
+  return runCli(args, { TMPDIR: cliTmp, CF_LIFECYCLE_CACHE: cliCache }, 120_000);
 }
 
 describe('droplets: droplet run --host / droplet shell --host', () => {
   /** Writes the droplet and runs it; the droplet's start command prints "started". */
-  async function runDroplet(members: Parameters<typeof dropletWith>[0], command: 'run' | 'shell' = 'run'): Promise<CliResult> {
+  async function runDroplet(members: Parameters<typeof dropletWith>[0], command: 'run' | 'shell' = 'run'): Promise<RunResult> {
     const droplet = path.join(scratch, 'evil.droplet');
     fs.writeFileSync(droplet, dropletWith(members));
     return command === 'run' ? cli(['run', droplet, '--host', '--port', '0']) : cli(['shell', droplet, '--host', '-c', 'true']);

@@ -6,7 +6,7 @@
 // result.json, staging metadata, SBOM, droplet and cache byte and droplet file list is searched.
 // The buildpacks and apps used never print their environment: what a buildpack chooses to print is
 // its own business, what the lifecycle prints is ours.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import type http from 'node:http';
 import os from 'node:os';
@@ -17,7 +17,7 @@ import { startHookServer, type HookServer } from '../../packages/hooks/src/testi
 import { generateCertificates, type TestCertificates } from '../helpers/certs.ts';
 import { Droplet } from '../helpers/launch.ts';
 import { startCredhubServer, unusedPort, type CredhubServer, type Reply } from '../helpers/servers.ts';
-import { FIXTURE_BUILDPACKS, ROOT, Workspace, baseEnv, type RunResult } from '../helpers/stage.ts';
+import { FIXTURE_BUILDPACKS, Workspace, baseEnv, runCli, type RunResult } from '../helpers/stage.ts';
 
 const SERVICE_SECRET = 'svc-password-MARKER-3f9a1c7d';
 const CREDHUB_SECRET = 'credhub-answer-MARKER-77b2e0aa';
@@ -262,7 +262,6 @@ describe('launcher and shell', () => {
 
 // ---------------------------------------------------------------------------------------------------
 
-const CLI = path.join(ROOT, 'dist', 'cli', 'droplet.cjs');
 
 describe('the droplet CLI (on the host), text and JSON logs', () => {
   let cliTmp: string;
@@ -284,19 +283,7 @@ describe('the droplet CLI (on the host), text and JSON logs', () => {
   });
 
   function cli(args: string[]): Promise<RunResult> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, TMPDIR: cliTmp, CF_LIFECYCLE_CACHE: cliCache }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-      child.on('error', reject);
-      child.on('close', (code, signal) => {
-        clearTimeout(timer);
-        resolve({ code, signal, stdout, stderr });
-      });
-    });
+    return runCli(args, { TMPDIR: cliTmp, CF_LIFECYCLE_CACHE: cliCache }, 120_000);
   }
 
   const identityFlags = () => {

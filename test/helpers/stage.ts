@@ -139,3 +139,10 @@ export function copyDir(src: string, dest: string): void {
   fs.mkdirSync(path.dirname(dest), { recursive: true });
   execFileSync('cp', ['-a', src, dest]);
 }
+
+export const DROPLET_CLI = path.join(ROOT, 'dist', 'cli', 'droplet.cjs');
+
+/** Runs the built `droplet` CLI with the test runner's environment plus `env`. */
+export function runCli(args: readonly string[], env: Record<string, string> = {}, timeoutMs = 300_000): Promise<RunResult> {
+  return run(process.execPath, [DROPLET_CLI, ...args], { env: { ...(process.env as Record<string, string>), ...env }, timeoutMs });
+}
