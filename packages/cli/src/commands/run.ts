@@ -8,6 +8,7 @@ import { appNameOf, parseEnvPairs, readServices, runningEnv } from '../diego-env
 import { checkDroplet, extractDroplet, processCommand } from '../droplet-file.ts';
 import { CliError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import { instanceContainer } from '../instance.ts';
 import { lifecycleDir } from '../paths.ts';
 import { onInterrupt } from '../signals.ts';
 import { resolveStack } from '../stack.ts';
@@ -42,20 +43,12 @@ export async function run(droplet: string, opts: RunOptions, log: Logger): Promi
     let exited: Promise<{ exitCode: number | null; signal: NodeJS.Signals | null; oomKilled?: boolean }>;
     let stop: () => Promise<void>;
     if (stack) {
-      const container = await startContainer({
-        rootfs: stack.rootfsDir,
-        args: ['/tmp/lifecycle/launcher', ...launcherArgs],
-        env,
-        cwd: '/home/vcap',
-        mounts: [
-          { source: home, destination: '/home/vcap' },
-          { source: lifecycle, destination: '/tmp/lifecycle', readonly: true },
-        ],
-        network: 'host',
-        limits: { memoryBytes: opts.memory * 2 ** 20 },
-        hostname: app.name.replace(/[^a-zA-Z0-9-]/g, '-').slice(0, 63) || 'app',
-        stdio: 'inherit',
-      });
+      const container = await startContainer(
+        instanceContainer(stack, home, lifecycle, ['/tmp/lifecycle/launcher', ...launcherArgs], env, {
+          limits: { memoryBytes: opts.memory * 2 ** 20 },
+          hostname: app.name.replace(/[^a-zA-Z0-9-]/g, '-').slice(0, 63) || 'app',
+        }),
+      );
       exited = container.exited;
       stop = () => container.stop(opts.grace * 1000);
     } else {

@@ -7,6 +7,7 @@ import { appNameOf, parseEnvPairs, readServices, runningEnv } from '../diego-env
 import { checkDroplet, extractDroplet } from '../droplet-file.ts';
 import { CliError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import { instanceContainer } from '../instance.ts';
 import { lifecycleDir } from '../paths.ts';
 import { resolveStack } from '../stack.ts';
 import { createWorkspace, mkdirVcap, removeWorkspace } from '../workspace.ts';
@@ -35,19 +36,7 @@ export async function shell(droplet: string, opts: ShellOptions, log: Logger): P
     await extractDroplet(droplet, home);
     const shellArgs = interactive ? [] : ['/home/vcap/app', opts.command!];
     if (stack) {
-      const result = await runContainer({
-        rootfs: stack.rootfsDir,
-        args: ['/tmp/lifecycle/shell', ...shellArgs],
-        env,
-        cwd: '/home/vcap',
-        mounts: [
-          { source: home, destination: '/home/vcap' },
-          { source: lifecycle, destination: '/tmp/lifecycle', readonly: true },
-        ],
-        network: 'host',
-        terminal: interactive,
-        stdio: 'inherit',
-      });
+      const result = await runContainer(instanceContainer(stack, home, lifecycle, ['/tmp/lifecycle/shell', ...shellArgs], env, { terminal: interactive }));
       return result.exitCode ?? 1;
     }
     const hostArgs = interactive ? [path.join(home, 'app')] : [path.join(home, 'app'), opts.command!];
