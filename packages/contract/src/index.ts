@@ -16,3 +16,5 @@ export * from './database-url.ts';
 export * from './platform-options.ts';
 export * from './bytefmt.ts';
 export * from './vcap-application.ts';
+export * from './redact.ts';
+export * from './terminal.ts';
