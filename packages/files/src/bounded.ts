@@ -73,7 +73,7 @@ export function formatCap(bytes: number): string {
  */
 export function openRegularFile(file: string | Buffer, opts: { what?: string; noFollow?: boolean } = {}): OpenedFile {
   const what = opts.what ?? String(file);
-  const flags = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_CLOEXEC | (opts.noFollow ? fs.constants.O_NOFOLLOW : 0);
+  const flags = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | (opts.noFollow ? fs.constants.O_NOFOLLOW : 0);
   let fd: number;
   try {
     fd = fs.openSync(file, flags);
