@@ -159,7 +159,7 @@ describe('output and errors', () => {
     for (const [paths, opts, message] of [
       [[m], { stackVersion: '' }, /--stack-version V is required/],
       [[m], { stackVersion: '1', buildpacks: bad }, /bad-buildpacks\.yml: buildpacks\[0\] needs a name and a version/],
-      [[m], { stackVersion: '1', buildpacks: path.join(work, 'nope.yml') }, /--buildpacks .*nope\.yml: no such file/],
+      [[m], { stackVersion: '1', buildpacks: path.join(work, 'nope.yml') }, /--buildpacks: cannot read .*nope\.yml: no such file/],
       [[path.join(work, 'nope.json')], { stackVersion: '1' }, /nope\.json: no such file or directory/],
     ] as const) {
       const c = capture();

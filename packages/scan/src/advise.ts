@@ -7,6 +7,7 @@ import type { InstalledBuildpack } from './buildpacks-file.ts';
 import { findingsFor } from './findings.ts';
 import type { Target } from './inputs.ts';
 import type { AdvisoryIndex } from './osv.ts';
+import type { StagingSet } from './staging-set.ts';
 import { compareGeneric } from './versions/index.ts';
 
 export type Outcome = 'ok' | 'restart' | 'restage';
@@ -19,6 +20,8 @@ export interface Advice {
   reasons: string[];
   /** What a restage would not fix (a vulnerable app dependency, a buildpack dependency with no shipped fix). */
   notes: string[];
+  /** Only when the droplet's files come from different stagings (docs/scanning.md, "Mixed sets"). */
+  set?: StagingSet;
 }
 
 export interface AdviseInput {

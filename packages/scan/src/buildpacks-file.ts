@@ -8,11 +8,10 @@
 //         - { name: node, version: 20.11.1, purl: pkg:generic/node@20.11.1 }
 //
 // A top-level list (without `buildpacks:`) is accepted too.
-import fs from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { buildpackDependencies } from '@cf-lifecycle/sbom/buildpack-dependencies';
 import type { Dependency } from '@cf-lifecycle/sbom/dependency';
-import { InputError } from './inputs.ts';
+import { InputError, LIMITS, readInput } from './limits.ts';
 
 export interface InstalledBuildpack {
   name: string;
@@ -42,11 +41,5 @@ export function parseBuildpacksFile(text: string, where: string): Map<string, In
 }
 
 export function readBuildpacksFile(file: string): Map<string, InstalledBuildpack> {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    throw new InputError(`--buildpacks ${file}: no such file`);
-  }
-  return parseBuildpacksFile(text, file);
+  return parseBuildpacksFile(readInput(file, '--buildpacks', LIMITS.buildpacksFileBytes), file);
 }

@@ -8,6 +8,8 @@ export { advise, type Advice, type Outcome } from './advise.ts';
 export { parseBuildpacksFile, readBuildpacksFile, type InstalledBuildpack } from './buildpacks-file.ts';
 export { findingsFor, Matcher, type Finding, type Match } from './findings.ts';
 export { loadTargets, InputError, type Target } from './inputs.ts';
+export { LIMITS } from './limits.ts';
+export { checkSet, describeMixed, SET_SUFFIXES, type SetProblem, type StagingSet } from './staging-set.ts';
 export { readDroplet, METADATA_PATH, SBOM_PATH } from './droplet.ts';
 export { parseStagingMetadata, toStagingMetadata, looksLikeStagingMetadata, MetadataError, type StagingMetadata } from './metadata.ts';
 export { AdvisoryIndex, evaluate, loadAdvisories, OsvError, type Advisory } from './osv.ts';

@@ -1,20 +1,25 @@
 // What `scan`, `advise` and `inspect` read: droplets (gzip tarballs holding
 // ./.cf-lifecycle/staging-metadata.json), staging metadata files (`-outputStagingMetadata`), and
-// directories holding any number of both, walked recursively.
+// directories holding any number of both, walked recursively (without following symbolic links, at
+// most LIMITS.walkFiles files). Every file is opened as a regular file and read under its cap.
 import fs from 'node:fs';
 import path from 'node:path';
+import { formatCap } from '@cf-lifecycle/files';
 import { TarFormatError } from '@cf-lifecycle/tar';
-import { isGzipFile, readDroplet } from './droplet.ts';
+import { openInput, readOpened, readOpenedDroplet } from './droplet.ts';
+import { InputError, LIMITS } from './limits.ts';
 import { looksLikeStagingMetadata, MetadataError, parseStagingMetadata, toStagingMetadata, type StagingMetadata } from './metadata.ts';
+import { checkSet, dropletOfMetadataFile, type StagingSet } from './staging-set.ts';
+
+export { InputError } from './limits.ts';
 
 export interface Target {
   path: string;
   kind: 'droplet' | 'metadata';
   metadata: StagingMetadata;
+  /** The staging's other files (docs/scanning.md, "Mixed sets"), when the target is part of a set. */
+  set?: StagingSet;
 }
-
-/** A path named on the command line that cannot be read as asked: exit status 2. */
-export class InputError extends Error {}
 
 /**
  * Loads every target under `paths`. A path named explicitly must be a droplet or a metadata file
@@ -36,7 +41,10 @@ export async function loadTargets(paths: readonly string[], warn: (message: stri
  */
 export async function forEachTarget(paths: readonly string[], warn: (message: string) => void, visit: (target: Target) => void | Promise<void>): Promise<void> {
   const identities = new Set<string>();
+  // Droplets whose whole set was already checked through the metadata file beside them.
+  const covered = new Set<string>();
   const add = async (target: Target): Promise<void> => {
+    if (target.kind === 'metadata' && target.set?.status === 'consistent' && target.set.files.includes(target.set.droplet)) covered.add(target.set.droplet);
     const id = identity(target.metadata);
     if (id !== undefined) {
       if (identities.has(id)) return;
@@ -61,36 +69,37 @@ export async function forEachTarget(paths: readonly string[], warn: (message: st
     // Metadata files first, so that the droplets they describe are recognised and not reopened.
     for (const file of files) {
       if (file.endsWith('.json')) {
-        let doc: unknown;
+        let target: Target | undefined;
         try {
-          doc = JSON.parse(fs.readFileSync(file, 'utf8'));
+          target = await loadMetadataFile(file, { onlyMetadata: true });
         } catch (err) {
           warn(`${file}: skipped: ${(err as Error).message}`);
           continue;
         }
-        if (looksLikeStagingMetadata(doc)) await add({ path: file, kind: 'metadata', metadata: toStagingMetadata(doc) });
+        if (target) await add(target);
       } else {
         droplets.push(file);
       }
     }
     for (const file of droplets) {
-      let target: Target;
+      if (covered.has(file)) continue;
+      let target: Target | undefined;
       try {
-        if (!(await isGzipFile(file))) continue;
-        target = await loadDroplet(file);
+        target = await loadDroplet(file, { onlyGzip: true });
       } catch (err) {
         warn(`${file}: skipped: ${(err as Error).message}`);
         continue;
       }
-      await add(target);
+      if (target) await add(target);
     }
   }
 }
 
+/** A path named explicitly: a droplet or a staging metadata file, else InputError. */
 export async function loadFile(file: string): Promise<Target> {
   try {
-    if (await isGzipFile(file)) return await loadDroplet(file);
-    return { path: file, kind: 'metadata', metadata: parseStagingMetadata(fs.readFileSync(file, 'utf8')) };
+    const target = (await loadDroplet(file, { onlyGzip: true })) ?? (await loadMetadataFile(file, { onlyMetadata: false }));
+    return target!;
   } catch (err) {
     if (err instanceof InputError) throw err;
     if (err instanceof MetadataError || err instanceof TarFormatError) throw new InputError(`${file}: ${err.message}`);
@@ -98,28 +107,84 @@ export async function loadFile(file: string): Promise<Target> {
   }
 }
 
-async function loadDroplet(file: string): Promise<Target> {
-  const contents = await readDroplet(file);
-  if (contents.metadata === undefined) throw new InputError(`${file}: a droplet without ./.cf-lifecycle/staging-metadata.json (staged by another lifecycle?)`);
-  return { path: file, kind: 'droplet', metadata: parseStagingMetadata(contents.metadata) };
+/** A droplet; undefined (with `onlyGzip`) when the file is not gzip. */
+async function loadDroplet(file: string, opts: { onlyGzip: boolean }): Promise<Target | undefined> {
+  const input = openInput(file);
+  try {
+    if (!input.gzip) {
+      if (opts.onlyGzip) return undefined;
+      throw new InputError(`${file}: not a droplet: it does not start with gzip's magic bytes`);
+    }
+    const contents = await readOpenedDroplet(input, file);
+    if (contents.metadata === undefined) throw new InputError(`${file}: a droplet without ./.cf-lifecycle/staging-metadata.json (staged by another lifecycle?)`);
+    const metadata = parseStagingMetadata(contents.metadata);
+    const set = await checkSet({ droplet: file, embedded: metadata, dropletSize: contents.size });
+    return { path: file, kind: 'droplet', metadata, set };
+  } finally {
+    fs.closeSync(input.fd);
+  }
 }
 
-// The same staging seen twice: in the droplet and in the copy beside it (whose finishedAt, taken
-// after packaging, is later), so: the same app bits staged at the same instant.
+/**
+ * A staging metadata file; with `onlyMetadata` (a directory walk), JSON that is not staging metadata
+ * gives undefined. A file named `DROPLET.metadata.json` is checked against the rest of its set; the
+ * droplet is read for its staging id only when the metadata has one (a lifecycle that writes ids puts
+ * the metadata first in the droplet, so that read is short).
+ */
+async function loadMetadataFile(file: string, opts: { onlyMetadata: boolean }): Promise<Target | undefined> {
+  const input = openInput(file);
+  let text: string;
+  try {
+    if (input.size > LIMITS.metadataBytes && !opts.onlyMetadata) {
+      throw new InputError(`${file}: neither a droplet (it does not start with gzip's magic bytes) nor staging metadata (${input.size} bytes, at most ${formatCap(LIMITS.metadataBytes)} are read)`);
+    }
+    text = readOpened(input, file, LIMITS.metadataBytes);
+  } finally {
+    fs.closeSync(input.fd);
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw new MetadataError(`invalid JSON: ${(err as Error).message}`);
+  }
+  if (opts.onlyMetadata && !looksLikeStagingMetadata(doc)) return undefined;
+  const metadata = toStagingMetadata(doc);
+  const droplet = dropletOfMetadataFile(file);
+  const target: Target = { path: file, kind: 'metadata', metadata };
+  if (droplet !== undefined) target.set = await checkSet({ droplet, beside: metadata, readEmbedded: typeof metadata.stagingId === 'string' });
+  return target;
+}
+
+// The same staging seen twice: in the droplet and in the copy beside it. Its staging id when it has
+// one; else the same app bits staged at the same instant (the copy beside the droplet is finished
+// after packaging, so finishedAt differs).
 function identity(m: StagingMetadata): string | undefined {
+  if (typeof m.stagingId === 'string' && m.stagingId !== '') return `id\0${m.stagingId}`;
   if (!m.app?.digest || !m.staging?.startedAt) return undefined;
   return `${m.app.name ?? ''}\0${m.app.digest}\0${m.staging.startedAt}`;
 }
 
+/** Regular files under `dir`, sorted; symbolic links are not followed. */
 function walk(dir: string): string[] {
   const out: string[] = [];
-  const visit = (d: string): void => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) visit(p);
-      else if (e.isFile()) out.push(p);
+  const pending = [dir];
+  while (pending.length > 0) {
+    const d = pending.pop()!;
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(d, { withFileTypes: true });
+    } catch (err) {
+      throw new InputError(`${d}: cannot read the directory: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
-  };
-  visit(dir);
+    for (const e of entries) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) pending.push(p);
+      else if (e.isFile()) {
+        out.push(p);
+        if (out.length > LIMITS.walkFiles) throw new InputError(`${dir}: more than ${LIMITS.walkFiles} files: name fewer or smaller directories`);
+      }
+    }
+  }
   return out.sort();
 }

@@ -21,6 +21,10 @@ export interface StagingMetadata {
   sbom?: { path: string; format: string; sha256: string };
   hooks?: Array<{ name: string; phase: string; kind: string; durationMs?: number; outcome?: string; findings?: unknown[] }>;
   droplet?: { sha256?: string; size?: number };
+  /** The staging's id (a UUID), inside the droplet, beside it and in result.json's sidecar. */
+  stagingId?: string;
+  /** Only beside the droplet: the sha256 of result.json's bytes. */
+  result?: { sha256?: string };
   [key: string]: unknown;
 }
 

@@ -3,6 +3,8 @@
 // (ecosystem, normalised name), and deciding whether one installed version is affected.
 import fs from 'node:fs';
 import path from 'node:path';
+import { FileInputError, readTextBounded } from '@cf-lifecycle/files';
+import { LIMITS } from './limits.ts';
 import { advisorySeverity, type AdvisorySeverity, type SeverityOrUnknown } from './severity.ts';
 import { orderingFor, SEMVER_ORDERING, type VersionOrdering } from './versions/index.ts';
 
@@ -153,6 +155,19 @@ export class AdvisoryIndex {
     }
   }
 
+  /** Adds the records of one file: a record, or an array of records; JSON errors are reported as skipped. */
+  addText(text: string, file: string): void {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch (err) {
+      this.skipped.push(`${file}: ${(err as Error).message}`);
+      return;
+    }
+    if (Array.isArray(doc)) doc.forEach((r, i) => this.add(r, `${file}[${i}]`));
+    else this.add(doc, file);
+  }
+
   /** The affected-package entries naming this package (any release). */
   lookup(ecosystem: string, name: string): readonly AffectedPackage[] {
     return this.#byPackage.get(ecosystem)?.get(normalizePackageName(ecosystem, name)) ?? NONE;
@@ -167,8 +182,10 @@ export function splitEcosystem(ecosystem: string): [string, string | undefined] 
 }
 
 /**
- * Loads every `*.json` under a directory (recursively), or one file holding a record or an array
- * of records. Throws OsvError when the path cannot be read or holds no advisory at all.
+ * Loads every `*.json` under a directory (recursively, without following symbolic links, at most
+ * LIMITS.osvFiles files of LIMITS.osvFileBytes each), or one file holding a record or an array of
+ * records. Throws OsvError when the path cannot be read or holds no advisory at all; a file over its
+ * cap inside a directory is skipped and reported like one that is not JSON.
  */
 export function loadAdvisories(location: string): AdvisoryIndex {
   let stat: fs.Stats;
@@ -178,32 +195,57 @@ export function loadAdvisories(location: string): AdvisoryIndex {
     throw new OsvError(`--osv ${location}: no such file or directory`);
   }
   const index = new AdvisoryIndex();
-  const files = stat.isDirectory() ? jsonFiles(location) : [location];
+  let files: string[];
+  if (stat.isDirectory()) {
+    files = jsonFiles(location);
+  } else {
+    // Named explicitly: a device, a FIFO or a file over the cap is an error, not a skip.
+    index.addText(readOsvFile(location, '--osv'), location);
+    files = [];
+  }
   for (const file of files) {
-    let doc: unknown;
+    let text: string;
     try {
-      doc = JSON.parse(fs.readFileSync(file, 'utf8'));
+      text = readOsvFile(file, undefined);
     } catch (err) {
-      index.skipped.push(`${file}: ${(err as Error).message}`);
+      index.skipped.push((err as Error).message);
       continue;
     }
-    if (Array.isArray(doc)) doc.forEach((r, i) => index.add(r, `${file}[${i}]`));
-    else index.add(doc, file);
+    index.addText(text, file);
   }
   if (index.advisories === 0) throw new OsvError(`--osv ${location}: no OSV advisories found`);
   return index;
 }
 
+function readOsvFile(file: string, what: string | undefined): string {
+  try {
+    return readTextBounded(file, { maxBytes: LIMITS.osvFileBytes, ...(what !== undefined ? { what } : {}) });
+  } catch (err) {
+    if (err instanceof FileInputError) throw new OsvError(err.message);
+    throw err;
+  }
+}
+
 export function jsonFiles(dir: string): string[] {
   const out: string[] = [];
-  const walk = (d: string): void => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.isFile() && e.name.endsWith('.json')) out.push(p);
+  const pending = [dir];
+  while (pending.length > 0) {
+    const d = pending.pop()!;
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(d, { withFileTypes: true });
+    } catch (err) {
+      throw new OsvError(`--osv ${d}: cannot read the directory: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
-  };
-  walk(dir);
+    for (const e of entries) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) pending.push(p);
+      else if (e.isFile() && e.name.endsWith('.json')) {
+        out.push(p);
+        if (out.length > LIMITS.osvFiles) throw new OsvError(`--osv ${dir}: more than ${LIMITS.osvFiles} JSON files: give a directory of the ecosystems you scan`);
+      }
+    }
+  }
   return out.sort();
 }
 

@@ -11,4 +11,6 @@ export const EXIT = {
   findings: 1,
   /** A usage error or an input that cannot be read. */
   usage: 2,
+  /** A droplet's files come from different stagings (docs/scanning.md, "Mixed sets"); wins over `findings`. */
+  mixed: 3,
 } as const;

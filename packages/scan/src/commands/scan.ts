@@ -1,9 +1,10 @@
 // `droplet scan PATH... --osv DIR [--json] [--fail-on SEVERITY]`: offline matching of the
 // dependencies recorded by staging against OSV advisories; one row per finding.
 import { findingsFor, Matcher, type Finding } from '../findings.ts';
-import { table, plural } from '../format.ts';
+import { plural, redactedJson, safe, table } from '../format.ts';
 import { forEachTarget, InputError } from '../inputs.ts';
 import { loadAdvisories, OsvError } from '../osv.ts';
+import { describeMixed, type StagingSet } from '../staging-set.ts';
 import { SEVERITIES, severityRank, type Severity, type SeverityOrUnknown } from '../severity.ts';
 import { EXIT, type Output } from './output.ts';
 
@@ -21,11 +22,13 @@ export interface ScanReport {
   affected: number;
   advisories: number;
   counts: Record<SeverityOrUnknown, number>;
+  /** The droplets whose files come from different stagings (docs/scanning.md, "Mixed sets"): exit status 3. */
+  mixed: StagingSet[];
 }
 
 export async function scanCommand(paths: string[], opts: ScanOptions, out: Output): Promise<number> {
   if (opts.failOn !== undefined && !SEVERITIES.includes(opts.failOn)) {
-    out.stderr(`droplet scan: invalid --fail-on ${JSON.stringify(opts.failOn)}: use one of ${SEVERITIES.join(', ')}\n`);
+    out.stderr(`droplet scan: invalid --fail-on ${safe(JSON.stringify(opts.failOn))}: use one of ${SEVERITIES.join(', ')}\n`);
     return EXIT.usage;
   }
   if (!opts.osv) {
@@ -38,15 +41,17 @@ export async function scanCommand(paths: string[], opts: ScanOptions, out: Outpu
   }
   let report: ScanReport;
   try {
-    report = await scan(paths, opts.osv, (w) => out.stderr(`droplet scan: warning: ${w}\n`));
+    report = await scan(paths, opts.osv, (w) => out.stderr(`droplet scan: warning: ${safe(w)}\n`));
   } catch (err) {
     if (err instanceof InputError || err instanceof OsvError) {
-      out.stderr(`droplet scan: ${err.message}\n`);
+      out.stderr(`droplet scan: ${safe(err.message)}\n`);
       return EXIT.usage;
     }
     throw err;
   }
-  out.stdout(opts.json ? `${JSON.stringify(report, null, 2)}\n` : render(report));
+  out.stdout(opts.json ? `${redactedJson(report)}\n` : render(report));
+  for (const set of report.mixed) out.stderr(`droplet scan: ${safe(describeMixed(set))}\n`);
+  if (report.mixed.length > 0) return EXIT.mixed;
   if (opts.failOn) {
     const threshold = severityRank(opts.failOn);
     if (report.findings.some((f) => severityRank(f.severity) >= threshold)) return EXIT.findings;
@@ -62,8 +67,10 @@ export async function scan(paths: readonly string[], osv: string, warn: (message
   const findings: Finding[] = [];
   let affected = 0;
   let scanned = 0;
+  const mixed = new Map<string, StagingSet>();
   await forEachTarget(paths, warn, (target) => {
     scanned++;
+    if (target.set?.status === 'mixed' && !mixed.has(target.set.droplet)) mixed.set(target.set.droplet, target.set);
     const found = findingsFor(target.path, target.metadata, matcher);
     if (found.length > 0) affected++;
     for (const f of found) findings.push(f);
@@ -74,7 +81,7 @@ export async function scan(paths: readonly string[], osv: string, warn: (message
   );
   const counts: Record<SeverityOrUnknown, number> = { critical: 0, high: 0, moderate: 0, low: 0, unknown: 0 };
   for (const f of findings) counts[f.severity]++;
-  return { findings, scanned, affected, advisories: index.advisories, counts };
+  return { findings, scanned, affected, advisories: index.advisories, counts, mixed: [...mixed.values()] };
 }
 
 function render(report: ScanReport): string {
