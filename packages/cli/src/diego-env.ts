@@ -1,8 +1,8 @@
 // The environment Cloud Controller and Diego give a staging task and an app instance
 // (ANCHORS §1.1 "Staging environment", §1.2 "Process env" and "Instance env added by Diego").
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
+import { FileInputError, formatCap, readTextBounded } from '@cf-lifecycle/files';
 import { CliError } from './errors.ts';
 
 export const CONTAINER_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -26,14 +26,25 @@ export function parseEnvPairs(pairs: readonly string[]): Record<string, string> 
   return env;
 }
 
+/** The most a `--services` file may hold: it is pretty-printed JSON that becomes one variable. */
+export const SERVICES_FILE_MAX_BYTES = 1024 * 1024;
+
+/**
+ * The longest VCAP_SERVICES value Linux passes to a program: one `NAME=value` string of the
+ * environment may be at most MAX_ARG_STRLEN (32 pages, 131072 bytes) with its NUL, so a longer one
+ * makes execve fail with E2BIG when the container starts.
+ */
+export const VCAP_SERVICES_MAX_BYTES = 131072 - 'VCAP_SERVICES='.length - 1;
+
 /** VCAP_SERVICES from a JSON file (an object of service arrays), or `{}`. */
 export function readServices(file: string | undefined): string {
   if (file === undefined) return '{}';
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readTextBounded(file, { maxBytes: SERVICES_FILE_MAX_BYTES, what: '--services' });
   } catch (err) {
-    throw new CliError(`--services ${file}: ${(err as Error).message}`);
+    if (err instanceof FileInputError) throw new CliError(err.message);
+    throw err;
   }
   let parsed: unknown;
   try {
@@ -46,7 +57,12 @@ export function readServices(file: string | undefined): string {
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new CliError(`--services ${file}: expected a JSON object like {"p-mysql": [{"name": "db", "credentials": {...}}]}`);
   }
-  return JSON.stringify(parsed);
+  const value = JSON.stringify(parsed);
+  const size = Buffer.byteLength(value);
+  if (size > VCAP_SERVICES_MAX_BYTES) {
+    throw new CliError(`--services ${file}: VCAP_SERVICES would be ${size} bytes; Linux passes at most ${VCAP_SERVICES_MAX_BYTES} (${formatCap(131072)} with its name) in one variable`);
+  }
+  return value;
 }
 
 function vcapApplication(app: AppIdentity, extra: Record<string, unknown>): string {

@@ -1,11 +1,36 @@
 // Reading what `droplet stage` wrote: the droplet tarball and its result.json beside it.
 import fs from 'node:fs';
-import { CliError } from './errors.ts';
+import { FileInputError, openRegularFile, readTextBounded } from '@cf-lifecycle/files';
+import { CliError, USAGE } from './errors.ts';
 import { extractTarball, UnsafeTarballError } from './tarball.ts';
 import { chownVcap } from './workspace.ts';
 
+/** `DROPLET.result.json`: process types and buildpack metadata (bin/release output is capped at 1 MiB). */
+export const RESULT_MAX_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Checks, before any container or stack work, that `file` is a regular file that starts like a gzip
+ * droplet: `/dev/zero`, a FIFO or a directory gives one line, and a file that is not gzip is told from
+ * its first two bytes, never read further.
+ */
 export function checkDroplet(file: string): void {
-  if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new CliError(`${file}: no such droplet file (stage one with \`droplet stage\`)`);
+  let opened;
+  try {
+    opened = openRegularFile(file, { what: 'the droplet' });
+  } catch (err) {
+    if (err instanceof FileInputError) {
+      if (!fs.existsSync(file)) throw new CliError(`${file}: no such droplet file (stage one with \`droplet stage\`)`);
+      throw new CliError(err.message);
+    }
+    throw err;
+  }
+  try {
+    const head = Buffer.alloc(2);
+    const n = fs.readSync(opened.fd, head, 0, 2, 0);
+    if (n < 2 || head[0] !== 0x1f || head[1] !== 0x8b) throw new CliError(`${file}: not a droplet: it does not start with gzip's magic bytes (a droplet is a gzip tarball)`);
+  } finally {
+    fs.closeSync(opened.fd);
+  }
 }
 
 /**
@@ -23,19 +48,44 @@ export async function extractDroplet(file: string, home: string): Promise<void> 
   chownVcap(home);
 }
 
-/** The start command of a process type, from `<droplet>.result.json`. */
+/**
+ * The start command of a process type, from `<droplet>.result.json`. The types are looked up as the
+ * file's own entries (a Map), never by indexing an object: `--process constructor` or `__proto__`
+ * must not find Object.prototype's members. An unknown type is a usage error.
+ */
 export function processCommand(file: string, type: string): string {
   const resultFile = `${file}.result.json`;
-  let result: { process_types?: Record<string, string> };
+  let text: string;
   try {
-    result = JSON.parse(fs.readFileSync(resultFile, 'utf8'));
-  } catch {
-    throw new CliError(`--process ${type}: needs the droplet's metadata at ${resultFile} (written by \`droplet stage\`)`);
+    text = readTextBounded(resultFile, { maxBytes: RESULT_MAX_BYTES, what: `--process ${type}: the droplet's result.json` });
+  } catch (err) {
+    if (err instanceof FileInputError) {
+      if (!fs.existsSync(resultFile)) throw new CliError(`--process ${type}: needs the droplet's metadata at ${resultFile} (written by \`droplet stage\`)`, USAGE);
+      throw new CliError(err.message, USAGE);
+    }
+    throw err;
   }
-  const command = result.process_types?.[type];
-  if (!command) {
-    const known = Object.keys(result.process_types ?? {});
-    throw new CliError(`--process ${type}: the droplet has no such process type (it has: ${known.join(', ') || 'none'})`);
+  let result: unknown;
+  try {
+    result = JSON.parse(text);
+  } catch {
+    throw new CliError(`--process ${type}: ${resultFile} is not valid JSON (restage, or copy the droplet's own result.json beside it)`, USAGE);
+  }
+  const types = processTypes(result);
+  const command = types.get(type);
+  if (command === undefined || command === '') {
+    const known = [...types.keys()];
+    throw new CliError(`--process ${type}: the droplet has no such process type (it has: ${known.join(', ') || 'none'})`, USAGE);
   }
   return command;
+}
+
+/** result.json's `process_types`: only its own string entries. */
+function processTypes(result: unknown): Map<string, string> {
+  const types = new Map<string, string>();
+  if (typeof result !== 'object' || result === null || !Object.hasOwn(result, 'process_types')) return types;
+  const declared = (result as { process_types: unknown }).process_types;
+  if (typeof declared !== 'object' || declared === null || Array.isArray(declared)) return types;
+  for (const [name, command] of Object.entries(declared)) if (typeof command === 'string') types.set(name, command);
+  return types;
 }

@@ -1,3 +1,6 @@
+/** The exit status of a usage error: an option out of range, an unknown option or process type (README, "droplet CLI"). */
+export const USAGE = 2;
+
 /** A CLI failure: one line for the user (what is wrong and what to do) and the exit status. */
 export class CliError extends Error {
   readonly exitCode: number;

@@ -1,27 +1,64 @@
 // The `droplet` CLI: stage and run apps with the lifecycle in a cflinuxfs2-compatible container.
-import { Command, InvalidArgumentError, Option } from 'commander';
+import os from 'node:os';
+import { Command, CommanderError, Option } from 'commander';
 import { adviseCommand, inspectCommand, scanCommand } from '@cf-lifecycle/scan';
 import { exportImage, k8s, rebaseImage } from './commands/image.ts';
 import { run } from './commands/run.ts';
 import { shell } from './commands/shell.ts';
 import { stage } from './commands/stage.ts';
-import { CliError } from './errors.ts';
+import { CliError, USAGE } from './errors.ts';
 import { createLogger, type LogFormat, type Logger } from './log.ts';
 import { removeAllWorkspaces } from './workspace.ts';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
-const integer = (name: string) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a whole number`);
-  return n;
+
+/** A whole number's allowed range, and how to say it: `--port 70000: not a port number (1 to 65535)`. */
+interface Range {
+  min: number;
+  max: number;
+  what: string;
+}
+
+const hostMiB = Math.floor(os.totalmem() / 2 ** 20);
+const PORT: Range = { min: 1, max: 65535, what: 'not a port number (1 to 65535)' };
+// The container's memory limit: at least a MiB, at most what this machine has.
+const MEMORY: Range = { min: 1, max: hostMiB, what: `not a memory limit in MiB this machine can give (1 to ${hostMiB})` };
+// Seconds between TERM and KILL: Node's timers hold at most 2^31-1 ms; an hour is beyond any app's need.
+const GRACE: Range = { min: 0, max: 3600, what: 'not a grace period in seconds (0 to 3600)' };
+// A Deployment's replicas are an int32; none would run nothing.
+const REPLICAS: Range = { min: 1, max: 2 ** 31 - 1, what: `not a number of instances (1 to ${2 ** 31 - 1})` };
+/** The ranges of options that name no range of their own (stage's `--memory`). */
+const RANGES: Record<string, Range> = { '--memory': MEMORY, '--port': PORT, '--grace': GRACE, '--replicas': REPLICAS };
+
+/**
+ * A whole-number option, checked against its range while the arguments are parsed: a bad value is
+ * one line and exit status 2 (USAGE) before any file, container or stack is touched.
+ */
+const integer =
+  (name: string, range: Range = RANGES[name] ?? { min: 0, max: Number.MAX_SAFE_INTEGER, what: 'not a whole number' }) =>
+  (value: string): number => {
+    const n = /^\d{1,16}$/.test(value) ? Number(value) : NaN;
+    if (!Number.isSafeInteger(n)) throw new CliError(`${name} ${value}: not a whole number`, USAGE);
+    if (n < range.min || n > range.max) throw new CliError(`${name} ${value}: ${range.what}`, USAGE);
+    return n;
+  };
+
+/** A process type to look up in result.json: any non-empty name (a Procfile key may be any string). */
+const processType = (value: string): string => {
+  if (value === '') throw new CliError('--process: name a process type (web, worker, …)', USAGE);
+  return value;
 };
+
+// Commander's own errors (an unknown option, a missing argument) are logged by main as one line.
+const COMMANDER_SILENT = new Set(['commander.help', 'commander.helpDisplayed', 'commander.version', 'commander.executeSubCommandAsync']);
 
 function program(): Command {
   const cli = new Command('droplet')
     .description('Stage and run Cloud Foundry buildpack apps with the lifecycle, in a cflinuxfs2-compatible container')
     .addOption(new Option('--log-format <format>', 'text for people, json for machines').choices(['text', 'json']).default('text'))
-    .showHelpAfterError('(run droplet --help for usage)')
-    .configureOutput({ outputError: (text, write) => write(text) });
+    // Usage errors end in main: one line through the logger, exit status 2 (subcommands inherit both).
+    .exitOverride()
+    .configureOutput({ outputError: () => undefined });
 
   const logger = (): Logger => createLogger(cli.opts().logFormat as LogFormat);
 
@@ -48,13 +85,13 @@ function program(): Command {
     .command('run')
     .description('run a droplet as an app instance: launcher, Diego environment, healthcheck')
     .argument('<droplet>', 'a droplet written by droplet stage')
-    .option('--port <n>', 'the port the app listens on, reachable at 127.0.0.1', integer('--port'), 8080)
-    .option('--process <type>', 'the process type to start (default: web, from the droplet)')
+    .option('--port <n>', 'the port the app listens on, reachable at 127.0.0.1 (1 to 65535)', integer('--port', PORT), 8080)
+    .option('--process <type>', 'the process type to start (default: web, from the droplet)', processType)
     .option('-e, --env <NAME=VALUE>', 'an environment variable (repeatable)', collect, [])
     .option('--services <file>', 'VCAP_SERVICES as a JSON file')
     .option('--stack <name|path>', 'stack name or a rootfs directory/tarball')
-    .option('--grace <seconds>', 'seconds between TERM and KILL when stopping', integer('--grace'), 10)
-    .option('--memory <mb>', 'memory limit in MiB', integer('--memory'), 1024)
+    .option('--grace <seconds>', 'seconds between TERM and KILL when stopping (0 to 3600)', integer('--grace', GRACE), 10)
+    .option('--memory <mb>', 'memory limit in MiB (at least 1, at most this machine has)', integer('--memory', MEMORY), 1024)
     .option('--host', 'run on this machine without a container (fallback when runc is missing)')
     .action(async (droplet: string, opts) => {
       process.exitCode = await run(droplet, opts, logger());
@@ -133,8 +170,8 @@ function program(): Command {
     .description('Kubernetes manifests for an exported image: Deployment, Service and a staging Job (YAML on stdout)')
     .argument('<image>', 'the image reference the cluster pulls, e.g. registry.example.com/apps/hello:1.0')
     .requiredOption('--name <app>', "the app's name")
-    .option('--replicas <n>', 'instances', integer('--replicas'), 1)
-    .option('--port <n>', 'the port the app listens on', integer('--port'), 8080)
+    .option('--replicas <n>', 'instances (at least 1)', integer('--replicas', REPLICAS), 1)
+    .option('--port <n>', 'the port the app listens on (1 to 65535)', integer('--port', PORT), 8080)
     .option('--stack-image <image>', 'the image the staging Job runs the builder in (default: the app image)')
     .option('-b, --buildpack <key>', "the staging Job's buildpack order (repeatable)", collect, [])
     .option('--health-check-endpoint <path>', 'an HTTP health check instead of the port check')
@@ -151,6 +188,12 @@ export async function main(argv: string[]): Promise<void> {
   } catch (err) {
     removeAllWorkspaces();
     const log = createLogger((cli.opts().logFormat as LogFormat) ?? 'text');
+    if (err instanceof CommanderError) {
+      if (!COMMANDER_SILENT.has(err.code)) log.error(`${err.message.replace(/^error: /, '').replace(/\n/g, ' ')} (see droplet --help)`);
+      // Help asked for is a success; help shown for a missing command, like any usage error, is not.
+      process.exitCode = err.exitCode === 0 ? 0 : USAGE;
+      return;
+    }
     if (err instanceof CliError) {
       log.error(err.message);
       process.exitCode = err.exitCode;

@@ -6,10 +6,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { promisify } from 'node:util';
+import { FileInputError, openRegularFile } from '@cf-lifecycle/files';
 import { readTar, tarStream, TarFormatError, type TarItem } from '@cf-lifecycle/tar';
 import { OciError } from './errors.ts';
 import { FIXED_MTIME } from './layers/fixed.ts';
 import type { Layout } from './layout.ts';
+import { OCI_LIMITS } from './limits.ts';
 
 function* layoutItems(layout: Layout): Generator<TarItem> {
   const dir = (p: string): TarItem => ({ header: { path: p, type: 'dir', mode: 0o755, uid: 0, gid: 0, size: 0, mtime: FIXED_MTIME } });
@@ -37,24 +40,54 @@ export async function writeArchive(layout: Layout, output: string): Promise<void
   }
 }
 
-/** Unpacks an oci-archive into `dir` (an empty directory): only the layout's own files, nothing outside it. */
+const readAt = promisify(fs.read);
+
+/** A file's bytes from its descriptor, from the start (a ReadStream would close the caller's descriptor when destroyed). */
+async function* chunksOf(fd: number): AsyncGenerator<Buffer> {
+  let position = 0;
+  for (;;) {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    const { bytesRead } = await readAt(fd, buf, 0, buf.length, position);
+    if (bytesRead === 0) return;
+    position += bytesRead;
+    yield buf.subarray(0, bytesRead);
+  }
+}
+
+/** The layout files an image archive may hold: anything else in it is skipped, never written. */
+const LAYOUT_FILE = /^(oci-layout|index\.json|blobs\/sha256\/[0-9a-f]{64})$/;
+
+/**
+ * Unpacks an oci-archive into `dir` (an empty directory): only the layout's own files, nothing
+ * outside it. The archive is opened once as a regular file; one that is not a tar fails at its first
+ * header, and one with more than OCI_LIMITS.archiveEntries members is refused.
+ */
 export async function extractArchive(archive: string, dir: string): Promise<void> {
   if (!fs.existsSync(archive)) throw new OciError(`${archive} does not exist: pass an image written by droplet export`);
+  let fd: number;
   try {
-    for await (const entry of readTar(fs.createReadStream(archive))) {
+    fd = openRegularFile(archive, { what: 'the image' }).fd;
+  } catch (error) {
+    if (error instanceof FileInputError) throw new OciError(error.message);
+    throw error;
+  }
+  let entries = 0;
+  try {
+    fs.mkdirSync(path.join(dir, 'blobs', 'sha256'), { recursive: true });
+    for await (const entry of readTar(chunksOf(fd))) {
+      if (++entries > OCI_LIMITS.archiveEntries) throw new OciError(`${archive} has more than ${OCI_LIMITS.archiveEntries} members: not an image written by droplet export`);
       const rel = path.posix.normalize(entry.header.path.replace(/^(\.\/)+/, ''));
       if (rel === '.' || rel === '') continue;
       if (rel.startsWith('/') || rel.split('/').includes('..')) throw new OciError(`${archive} contains an unsafe path ${JSON.stringify(entry.header.path)}`);
-      if (rel !== 'oci-layout' && rel !== 'index.json' && !rel.startsWith('blobs/')) continue;
+      if (entry.header.type !== 'file' || !LAYOUT_FILE.test(rel)) continue;
       const abs = path.join(dir, rel);
-      if (entry.header.type === 'dir') fs.mkdirSync(abs, { recursive: true });
-      else if (entry.header.type === 'file') {
-        fs.mkdirSync(path.dirname(abs), { recursive: true });
-        await pipeline(Readable.from(entry.body()), fs.createWriteStream(abs));
-      }
+      fs.mkdirSync(path.dirname(abs), { recursive: true });
+      await pipeline(Readable.from(entry.body()), fs.createWriteStream(abs));
     }
   } catch (error) {
     if (error instanceof TarFormatError) throw new OciError(`${archive} is not an oci-archive (${error.message})`);
     throw error;
+  } finally {
+    fs.closeSync(fd);
   }
 }

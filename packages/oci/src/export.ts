@@ -13,6 +13,7 @@ import { dropletLayer } from './layers/droplet.ts';
 import { lifecycleLayer } from './layers/lifecycle.ts';
 import { stackLayer, type StackInput } from './layers/stack.ts';
 import { Layout } from './layout.ts';
+import { OCI_LIMITS, readTextCapped } from './limits.ts';
 import { ANNOTATION_REF_NAME, MEDIA_TYPE_CONFIG, MEDIA_TYPE_MANIFEST } from './media-types.ts';
 import { defaultReference, imageReference } from './reference.ts';
 
@@ -52,6 +53,18 @@ function parseMetadata(text: string | undefined, where: string, log: Log): Recor
   }
   log.info(`ignoring ${where}: not a JSON object`);
   return undefined;
+}
+
+/** The staging metadata beside the droplet, under its cap; a file that cannot be read is reported and ignored, as a malformed one is. */
+function readBeside(file: string, log: Log): string | undefined {
+  if (!fs.existsSync(file)) return undefined;
+  try {
+    return readTextCapped(file, OCI_LIMITS.metadataBytes, 'the staging metadata');
+  } catch (error) {
+    if (!(error instanceof OciError)) throw error;
+    log.info(`ignoring ${error.message}`);
+    return undefined;
+  }
 }
 
 /** The layout directory to write: a fresh sibling of `target` when that already holds a layout (swapped in at the end). */
@@ -101,6 +114,8 @@ export async function exportCommand(droplet: string, opts: ExportOptions, log: L
   const outputDir = path.dirname(output);
   if (!fs.existsSync(outputDir)) throw new OciError(`cannot write ${output}: ${outputDir} does not exist`);
   if (!fs.existsSync(droplet)) throw new OciError(`the droplet ${droplet} does not exist`);
+  // Anything but a regular file (a FIFO, /dev/zero) is refused before the output directory is touched.
+  if (!fs.statSync(droplet).isFile()) throw new OciError(`the droplet ${droplet} is not a regular file`);
   const reference = opts.tag !== undefined ? imageReference(opts.tag) : defaultReference(droplet);
 
   const work = fs.mkdtempSync(path.join(outputDir, '.droplet-export-'));
@@ -124,7 +139,7 @@ export async function exportCommand(droplet: string, opts: ExportOptions, log: L
     const metadata =
       parseMetadata(dropletBlob.stagingMetadata, `${droplet}: ./.cf-lifecycle/staging-metadata.json`, log) ??
       opts.metadata ??
-      parseMetadata(fs.existsSync(`${droplet}.metadata.json`) ? fs.readFileSync(`${droplet}.metadata.json`, 'utf8') : undefined, `${droplet}.metadata.json`, log);
+      parseMetadata(readBeside(`${droplet}.metadata.json`, log), `${droplet}.metadata.json`, log);
     const facts = stagingFacts(metadata, dropletBlob.stagingInfo);
     if (facts.stagedOn?.name !== undefined && facts.stagedOn.name !== opts.stack.name) {
       log.info(`note: the droplet was staged on ${facts.stagedOn.name}, the image runs it on ${opts.stack.name}`);

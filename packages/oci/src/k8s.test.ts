@@ -74,5 +74,6 @@ describe('k8s manifests', () => {
     expect(() => k8sManifests({ ...ok, name: 'Hello_World' })).toThrow(/invalid app name/);
     expect(() => k8sManifests({ ...ok, port: 0 })).toThrow(/invalid --port/);
     expect(() => k8sManifests({ ...ok, replicas: -1 })).toThrow(/invalid --replicas/);
+    expect(() => k8sManifests({ ...ok, replicas: 0 })).toThrow('invalid --replicas 0: use a whole number from 1 to 2147483647');
   });
 });

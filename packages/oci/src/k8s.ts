@@ -30,6 +30,9 @@ export const TERMINATION_GRACE_SECONDS = 10;
 /** CF's default health-check timeout: an app has 60 s to start listening. */
 const STARTUP_SECONDS = 60;
 
+/** A Deployment's replicas are an int32; an app with none is a manifest that runs nothing. */
+export const MAX_REPLICAS = 2 ** 31 - 1;
+
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 function check(opts: K8sOptions): void {
@@ -37,7 +40,9 @@ function check(opts: K8sOptions): void {
   if (!DNS_LABEL.test(opts.name) || opts.name.length > 55) {
     throw new OciError(`invalid app name ${JSON.stringify(opts.name)}: use at most 55 lower-case letters, digits and "-" (a Kubernetes DNS label)`);
   }
-  if (!Number.isInteger(opts.replicas) || opts.replicas < 0) throw new OciError(`invalid --replicas ${opts.replicas}: use a whole number of at least 0`);
+  if (!Number.isSafeInteger(opts.replicas) || opts.replicas < 1 || opts.replicas > MAX_REPLICAS) {
+    throw new OciError(`invalid --replicas ${opts.replicas}: use a whole number from 1 to ${MAX_REPLICAS}`);
+  }
   if (!Number.isInteger(opts.port) || opts.port < 1 || opts.port > 65535) throw new OciError(`invalid --port ${opts.port}: use 1 to 65535`);
   if (opts.image.trim() === '' || /\s/.test(opts.image)) throw new OciError(`invalid image reference ${JSON.stringify(opts.image)}`);
   if (opts.healthCheckEndpoint !== undefined && !/^[/?]/.test(opts.healthCheckEndpoint)) {

@@ -1,7 +1,10 @@
 // The image labels: what was staged, on which stack, with which lifecycle. They come from the staging
 // metadata document when there is one, else from the droplet's staging_info.yml, and `rebase`
-// rewrites the stack's labels only. docs/oci.md lists them.
+// rewrites the stack's labels only. docs/oci.md lists them. An image is pushed to registries and
+// inspected by anyone who can pull it: a buildpack named by a URL with a token
+// (`https://user:token@host/bp.zip`) is labelled `https://***@host/bp.zip`.
 import { parse as parseYaml } from 'yaml';
+import { redactUrl, redactUrlsIn } from '@cf-lifecycle/contract';
 
 export const LABEL = {
   /** The stack's name (CF_STACK), e.g. cflinuxfs2. */
@@ -50,16 +53,37 @@ function str(value: unknown): string | undefined {
 }
 
 function buildpackOf(value: unknown): BuildpackLabel | undefined {
-  if (typeof value === 'string') return value ? { name: value } : undefined;
+  if (typeof value === 'string') return value ? { name: redactUrl(value) } : undefined;
   if (!isObject(value)) return undefined;
   const label: BuildpackLabel = {};
-  const key = str(value.key);
-  const name = str(value.name);
-  const version = str(value.version);
+  const key = redacted(value.key);
+  const name = redacted(value.name);
+  const version = redacted(value.version);
   if (key) label.key = key;
   if (name) label.name = name;
   if (version) label.version = version;
   return Object.keys(label).length > 0 ? label : undefined;
+}
+
+function redacted(value: unknown): string | undefined {
+  const text = str(value);
+  return text === undefined ? undefined : redactUrlsIn(text);
+}
+
+/**
+ * The buildpacks label of an existing image with every URL's userinfo redacted, entry by entry (a
+ * regular expression over the JSON text could run across its strings). `rebase` keeps the label,
+ * so an image exported before redaction loses its credentials there too.
+ */
+export function redactBuildpacksLabel(label: string): string {
+  let list: unknown;
+  try {
+    list = JSON.parse(label);
+  } catch {
+    return redactUrlsIn(label);
+  }
+  if (!Array.isArray(list)) return redactUrlsIn(label);
+  return JSON.stringify(list.map((entry) => (isObject(entry) ? Object.fromEntries(Object.entries(entry).map(([k, v]) => [k, typeof v === 'string' ? redactUrlsIn(v) : v])) : entry)));
 }
 
 function sbomDigestOf(meta: Json): string | undefined {

@@ -7,9 +7,11 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
+import { FileInputError, formatCap, readFileBounded } from '@cf-lifecycle/files';
 import { canonicalJson } from './canonical-json.ts';
 import { OciError } from './errors.ts';
 import { HashingStream, digestFile, digestOf, hexOf } from './hashing.ts';
+import { OCI_LIMITS } from './limits.ts';
 import { MEDIA_TYPE_INDEX, OCI_LAYOUT_VERSION, type Descriptor, type Index } from './media-types.ts';
 
 /** zlib settings of every layer we compress: fixed, so equal tars give equal blobs. Node's gzip header has no name and mtime 0. */
@@ -41,9 +43,9 @@ export class Layout {
   static open(dir: string): Layout {
     let marker: unknown;
     try {
-      marker = JSON.parse(fs.readFileSync(path.join(dir, 'oci-layout'), 'utf8'));
+      marker = JSON.parse(readFileBounded(path.join(dir, 'oci-layout'), { maxBytes: OCI_LIMITS.ociLayoutBytes }).toString('utf8'));
     } catch {
-      throw new OciError(`${dir} is not an OCI image layout (no readable oci-layout file)`);
+      throw new OciError(`${dir} is not an OCI image layout (no readable oci-layout file of at most ${formatCap(OCI_LIMITS.ociLayoutBytes)})`);
     }
     if ((marker as { imageLayoutVersion?: unknown }).imageLayoutVersion !== OCI_LAYOUT_VERSION) {
       throw new OciError(`${dir} has an unsupported image layout version: expected ${OCI_LAYOUT_VERSION}`);
@@ -80,15 +82,25 @@ export class Layout {
     return this.writeBlob(Buffer.from(canonicalJson(value), 'utf8'), mediaType);
   }
 
+  /** A manifest or config blob, at most OCI_LIMITS.jsonBlobBytes, checked against its descriptor's digest and size. */
   readJson<T>(descriptor: Descriptor): T {
-    let text: string;
+    if (typeof descriptor?.digest !== 'string') throw new OciError(`a descriptor without a digest (${String(descriptor?.mediaType)}): the image is damaged`);
+    if (typeof descriptor.size !== 'number' || descriptor.size > OCI_LIMITS.jsonBlobBytes) {
+      throw new OciError(`blob ${descriptor.digest} (${descriptor.mediaType}) declares ${descriptor.size} bytes: at most ${formatCap(OCI_LIMITS.jsonBlobBytes)} are read`);
+    }
+    let data: Buffer;
     try {
-      text = fs.readFileSync(this.blobPath(descriptor.digest), 'utf8');
-    } catch {
+      data = readFileBounded(this.blobPath(descriptor.digest), { maxBytes: OCI_LIMITS.jsonBlobBytes });
+    } catch (error) {
+      if (error instanceof FileInputError && fs.existsSync(this.blobPath(descriptor.digest))) throw new OciError(`blob ${descriptor.digest}: ${error.message}`);
       throw new OciError(`the image lacks blob ${descriptor.digest} (${descriptor.mediaType})`);
     }
-    if (digestOf(text) !== descriptor.digest) throw new OciError(`blob ${descriptor.digest} does not match its digest: the image is damaged`);
-    return JSON.parse(text) as T;
+    if (data.length !== descriptor.size || digestOf(data) !== descriptor.digest) throw new OciError(`blob ${descriptor.digest} does not match its descriptor: the image is damaged`);
+    try {
+      return JSON.parse(data.toString('utf8')) as T;
+    } catch {
+      throw new OciError(`blob ${descriptor.digest} (${descriptor.mediaType}) is not JSON: the image is damaged`);
+    }
   }
 
   /** Compresses a tar stream into a gzip layer blob, hashing it before and after compression. */
@@ -136,11 +148,11 @@ export class Layout {
   readIndex(): Index {
     let index: Index;
     try {
-      index = JSON.parse(fs.readFileSync(path.join(this.dir, 'index.json'), 'utf8')) as Index;
+      index = JSON.parse(readFileBounded(path.join(this.dir, 'index.json'), { maxBytes: OCI_LIMITS.indexBytes }).toString('utf8')) as Index;
     } catch {
-      throw new OciError(`${this.dir} has no readable index.json: not an OCI image layout`);
+      throw new OciError(`${this.dir} has no readable index.json of at most ${formatCap(OCI_LIMITS.indexBytes)}: not an OCI image layout`);
     }
-    if (!Array.isArray(index.manifests)) throw new OciError(`${this.dir}/index.json lists no manifests`);
+    if (typeof index !== 'object' || index === null || !Array.isArray(index.manifests)) throw new OciError(`${this.dir}/index.json lists no manifests`);
     return index;
   }
 

@@ -8,7 +8,7 @@ import { extractArchive, writeArchive } from './archive.ts';
 import { OciError } from './errors.ts';
 import { asOciError, type ImageResult, type Log } from './export.ts';
 import { LAYER_ROLES, layerDescriptor, withStack, type LayerRole } from './image-config.ts';
-import { LABEL } from './labels.ts';
+import { LABEL, redactBuildpacksLabel } from './labels.ts';
 import { stackLayer, type StackInput } from './layers/stack.ts';
 import { Layout } from './layout.ts';
 import { ANNOTATION_LAYER_ROLE, ANNOTATION_REF_NAME, MEDIA_TYPE_CONFIG, MEDIA_TYPE_MANIFEST, type ImageConfig, type Manifest } from './media-types.ts';
@@ -32,6 +32,8 @@ export async function rebaseCommand(image: string, opts: RebaseOptions, log: Log
   const input = path.resolve(image);
   if (!fs.existsSync(input)) throw new OciError(`the image ${image} does not exist: pass the tar written by droplet export`);
   if (fs.statSync(input).isDirectory()) throw new OciError(`${image} is a directory: pass the image tar written by droplet export -o IMAGE.tar`);
+  // A FIFO or a device is refused here, before a work directory is made (extractArchive checks the descriptor again).
+  if (!fs.statSync(input).isFile()) throw new OciError(`${image} is not a regular file: pass the image tar written by droplet export -o IMAGE.tar`);
   const output = path.resolve(opts.output ?? input);
   if (!fs.existsSync(path.dirname(output))) throw new OciError(`cannot write ${output}: ${path.dirname(output)} does not exist`);
 
@@ -59,7 +61,10 @@ export async function rebaseCommand(image: string, opts: RebaseOptions, log: Log
     if (layer.digest === manifest.layers[0]!.digest) log.info(`${image} is already on ${opts.stack.name} ${opts.stack.version}: nothing changes`);
     else log.info(`rebasing from ${oldName} ${oldVersion} to ${opts.stack.name} ${opts.stack.version}`);
 
-    const nextConfig = withStack(config, { name: opts.stack.name, version: opts.stack.version, sha256: layer.stackSha256 }, layer);
+    const redactedConfig = structuredClone(config);
+    const buildpacksLabel = redactedConfig.config?.Labels?.[LABEL.buildpacks];
+    if (buildpacksLabel !== undefined) redactedConfig.config!.Labels![LABEL.buildpacks] = redactBuildpacksLabel(buildpacksLabel);
+    const nextConfig = withStack(redactedConfig, { name: opts.stack.name, version: opts.stack.version, sha256: layer.stackSha256 }, layer);
     const configDescriptor = layout.writeJson(nextConfig, MEDIA_TYPE_CONFIG);
     const nextManifest: Manifest = { ...manifest, config: { ...manifest.config, digest: configDescriptor.digest, size: configDescriptor.size }, layers: [layerDescriptor(layer, 'stack'), ...manifest.layers.slice(1)] };
     const nextDescriptor = layout.writeJson(nextManifest, MEDIA_TYPE_MANIFEST);

@@ -1,6 +1,7 @@
 // droplet export / rebase / k8s: droplets as OCI images (docs/oci.md).
 import fs from 'node:fs';
-import { OciError, exportCommand, k8sManifests, rebaseCommand } from '@cf-lifecycle/oci';
+import { FileInputError, openRegularFile, readTextBounded } from '@cf-lifecycle/files';
+import { METADATA_MAX_BYTES, OciError, exportCommand, k8sManifests, rebaseCommand } from '@cf-lifecycle/oci';
 import { ensureStack, StackError, type Stack } from '@cf-lifecycle/stack';
 import { CliError } from '../errors.ts';
 import type { Logger } from '../log.ts';
@@ -10,11 +11,18 @@ import { resolveStack } from '../stack.ts';
 /** The stack a droplet was staged on, from the staging metadata written beside it by `droplet stage`. */
 async function stagedStack(droplet: string, log: Logger): Promise<Stack> {
   let stack: { name?: string; profile?: string; version?: string } = {};
+  const metadataFile = `${droplet}.metadata.json`;
   try {
-    stack = (JSON.parse(fs.readFileSync(`${droplet}.metadata.json`, 'utf8')) as { stack?: typeof stack }).stack ?? {};
-  } catch {
-    log.warn(`no staging metadata beside ${droplet}: using the default stack (pass --stack to choose one)`);
+    const doc = JSON.parse(readTextBounded(metadataFile, { maxBytes: METADATA_MAX_BYTES, what: 'the staging metadata' })) as { stack?: unknown };
+    if (typeof doc.stack === 'object' && doc.stack !== null) stack = doc.stack as typeof stack;
+  } catch (err) {
+    const use = 'using the default stack (pass --stack to choose one)';
+    if (!fs.existsSync(metadataFile)) log.warn(`no staging metadata beside ${droplet}: ${use}`);
+    else if (err instanceof FileInputError) log.warn(`${err.message}: ${use}`);
+    else log.warn(`${metadataFile} is not valid JSON: ${use}`);
   }
+  if (typeof stack.name !== 'string') delete stack.name;
+  if (typeof stack.version !== 'string') delete stack.version;
   try {
     const found = await ensureStack({
       ...(stack.name ? { name: stack.name } : {}),
@@ -37,8 +45,18 @@ function oci<T>(promise: Promise<T>): Promise<T> {
   });
 }
 
+/** `file` is a regular file (not `/dev/zero`, a FIFO or a directory): checked before the stack is touched. */
+function checkInputFile(file: string, what: string, missing: string): void {
+  try {
+    fs.closeSync(openRegularFile(file, { what }).fd);
+  } catch (err) {
+    if (!(err instanceof FileInputError)) throw err;
+    throw new CliError(fs.existsSync(file) ? err.message : missing);
+  }
+}
+
 export async function exportImage(droplet: string, opts: { stack?: string; output: string; tag?: string; layout?: string }, log: Logger): Promise<number> {
-  if (!fs.existsSync(droplet)) throw new CliError(`${droplet}: no such droplet file (stage one with \`droplet stage\`)`);
+  checkInputFile(droplet, 'the droplet', `${droplet}: no such droplet file (stage one with \`droplet stage\`)`);
   const stack = opts.stack !== undefined ? await resolveStack(opts.stack, log) : await stagedStack(droplet, log);
   const result = await oci(
     exportCommand(droplet, { stack, lifecycleDir: lifecycleDir(), output: opts.output, ...(opts.tag ? { tag: opts.tag } : {}), ...(opts.layout ? { layout: opts.layout } : {}) }, { info: (m) => log.info(m) }),
@@ -49,6 +67,7 @@ export async function exportImage(droplet: string, opts: { stack?: string; outpu
 }
 
 export async function rebaseImage(image: string, opts: { stack: string; output?: string }, log: Logger): Promise<number> {
+  checkInputFile(image, 'the image', `${image}: no such image file (pass the tar written by droplet export)`);
   const stack = await resolveStack(opts.stack, log);
   const result = await oci(rebaseCommand(image, { stack, ...(opts.output ? { output: opts.output } : {}) }, { info: (m) => log.info(m) }));
   log.info(`rebased onto ${stack.name} ${stack.version}: manifest ${result.manifestDigest}; droplet layer ${result.layers.droplet} unchanged`);

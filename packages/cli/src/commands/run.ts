@@ -26,6 +26,7 @@ export interface RunOptions {
 }
 
 export async function run(droplet: string, opts: RunOptions, log: Logger): Promise<number> {
+  // Every input is checked before runc or the stack is touched: a bad one costs nothing to report.
   checkDroplet(droplet);
   const command = opts.process !== undefined ? processCommand(droplet, opts.process) : '';
   const app = { name: appNameOf(droplet), memoryMb: opts.memory, diskMb: 4096 };

@@ -24,11 +24,11 @@ export async function shell(droplet: string, opts: ShellOptions, log: Logger): P
   checkDroplet(droplet);
   const app = { name: appNameOf(droplet), memoryMb: 1024, diskMb: 4096 };
   const env = runningEnv(app, 8080, readServices(opts.services), parseEnvPairs(opts.env));
+  const interactive = opts.command === undefined;
+  if (interactive && !process.stdin.isTTY) throw new CliError('an interactive shell needs a terminal: run it from one, or pass a command with -c');
   const lifecycle = lifecycleDir();
   if (!opts.host) await checkRuntime().catch((err: Error) => Promise.reject(new CliError(err.message)));
   const stack = opts.host ? undefined : await resolveStack(opts.stack, log);
-  const interactive = opts.command === undefined;
-  if (interactive && !process.stdin.isTTY) throw new CliError('an interactive shell needs a terminal: run it from one, or pass a command with -c');
 
   const ws = createWorkspace('shell');
   try {

@@ -5,12 +5,16 @@
 // back from its offset.
 import fs from 'node:fs';
 import path from 'node:path';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import { readAll, readTar, tarStream, TarFormatError, type TarHeader, type TarItem } from '@cf-lifecycle/tar';
+import { FileInputError, openRegularFile } from '@cf-lifecycle/files';
+import { isTarHeader, readAll, readTar, tarStream, TarFormatError, type TarHeader, type TarItem } from '@cf-lifecycle/tar';
 import { OciError } from '../errors.ts';
 import { HashingStream } from '../hashing.ts';
 import type { LayerBlob, Layout } from '../layout.ts';
+import { OCI_LIMITS } from '../limits.ts';
 import { FIXED_MTIME, VCAP_GID, VCAP_UID } from './fixed.ts';
 
 /** Where the droplet is extracted in the image (Diego's instance home). */
@@ -48,28 +52,75 @@ function byBytes(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
-/** Gunzips `droplet` into `tarFile` (a plain tar is copied), returning the droplet's own digest. */
+const readAt = promisify(fs.read);
+
+/** A file's bytes from its descriptor, from the start (a ReadStream would close the caller's descriptor when destroyed). */
+async function* chunksOf(fd: number): AsyncGenerator<Buffer> {
+  let position = 0;
+  for (;;) {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    const { bytesRead } = await readAt(fd, buf, 0, buf.length, position);
+    if (bytesRead === 0) return;
+    position += bytesRead;
+    yield buf.subarray(0, bytesRead);
+  }
+}
+
+/** Passes at most `max` bytes through; more is a gzip bomb (or a droplet far beyond any Cloud Foundry accepts). */
+class ByteCap extends Transform {
+  private seen = 0;
+
+  constructor(
+    private readonly max: number,
+    private readonly droplet: string,
+  ) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.seen += chunk.length;
+    if (this.seen > this.max) callback(new OciError(`${this.droplet} unpacks to more than ${this.max} bytes: refusing to export it`));
+    else callback(null, chunk);
+  }
+}
+
+/**
+ * Gunzips `droplet` into `tarFile` (a plain tar is copied), returning the droplet's own digest. The
+ * droplet is opened once as a regular file and read from that descriptor; one that starts with neither
+ * gzip's magic bytes nor a tar header is refused after its first block, never copied.
+ */
 async function unpackDroplet(droplet: string, tarFile: string): Promise<string> {
-  const head = Buffer.alloc(2);
   let fd: number;
   try {
-    fd = fs.openSync(droplet, 'r');
+    fd = openRegularFile(droplet, { what: 'the droplet' }).fd;
   } catch (error) {
-    throw new OciError(`cannot read the droplet ${droplet}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    if (error instanceof FileInputError) throw new OciError(error.message);
+    throw error;
   }
   try {
-    fs.readSync(fd, head, 0, 2, 0);
+    const head = Buffer.alloc(512);
+    const n = fs.readSync(fd, head, 0, head.length, 0);
+    const gzipped = n >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+    if (!gzipped && !(n === head.length && isTarHeader(head))) {
+      throw new OciError(`${droplet} is not a droplet (a gzip tar): it starts with neither gzip's magic bytes nor a tar header`);
+    }
+    const hasher = new HashingStream();
+    try {
+      await pipeline([
+        Readable.from(chunksOf(fd)),
+        hasher,
+        ...(gzipped ? [zlib.createGunzip()] : []),
+        new ByteCap(OCI_LIMITS.dropletUncompressedBytes, droplet),
+        fs.createWriteStream(tarFile),
+      ]);
+    } catch (error) {
+      if (error instanceof OciError) throw error;
+      throw new OciError(`${droplet} is not a droplet (a gzip tar): ${(error as Error).message}`);
+    }
+    return hasher.digest();
   } finally {
     fs.closeSync(fd);
   }
-  const gzipped = head[0] === 0x1f && head[1] === 0x8b;
-  const hasher = new HashingStream();
-  try {
-    await pipeline([fs.createReadStream(droplet), hasher, ...(gzipped ? [zlib.createGunzip()] : []), fs.createWriteStream(tarFile)]);
-  } catch (error) {
-    throw new OciError(`${droplet} is not a droplet (a gzip tar): ${(error as Error).message}`);
-  }
-  return hasher.digest();
 }
 
 /** Reads the droplet's members (the last of equal paths wins), with the two metadata files' contents. */
@@ -85,9 +136,10 @@ async function readMembers(tarFile: string, droplet: string): Promise<{ members:
       if (header.type === 'hardlink') header.linkname = dropletPath(header.linkname ?? '');
       members.delete(rel);
       members.set(rel, { header, offset: entry.offset });
-      if (header.type === 'file' && header.size <= 1024 * 1024) {
-        if (rel === 'staging_info.yml') stagingInfo = (await readAll(entry.body())).toString('utf8');
-        else if (rel === STAGING_METADATA_IN_DROPLET) stagingMetadata = (await readAll(entry.body())).toString('utf8');
+      // Read whole only under their caps; a larger one is left out of the labels, not held.
+      if (header.type === 'file') {
+        if (rel === 'staging_info.yml' && header.size <= OCI_LIMITS.stagingInfoBytes) stagingInfo = (await readAll(entry.body())).toString('utf8');
+        else if (rel === STAGING_METADATA_IN_DROPLET && header.size <= OCI_LIMITS.metadataBytes) stagingMetadata = (await readAll(entry.body())).toString('utf8');
       }
     }
   } catch (error) {
