@@ -2,16 +2,16 @@
 import fs from 'node:fs';
 import { FileInputError, openRegularFile, readTextBounded } from '@cf-lifecycle/files';
 import { CliError, USAGE } from './errors.ts';
-import { extractTarball, UnsafeTarballError } from './tarball.ts';
+import { checkTarball, extractTarball, UnsafeTarballError } from './tarball.ts';
 import { chownVcap } from './workspace.ts';
 
 /** `DROPLET.result.json`: process types and buildpack metadata (bin/release output is capped at 1 MiB). */
 export const RESULT_MAX_BYTES = 4 * 1024 * 1024;
 
 /**
- * Checks, before any container or stack work, that `file` is a regular file that starts like a gzip
- * droplet: `/dev/zero`, a FIFO or a directory gives one line, and a file that is not gzip is told from
- * its first two bytes, never read further.
+ * Checks, before anything else, that `file` is a regular file that starts like a gzip droplet:
+ * `/dev/zero`, a FIFO or a directory gives one line, and a file that is not gzip is told from its
+ * first two bytes, never read further.
  */
 export function checkDroplet(file: string): void {
   let opened;
@@ -34,15 +34,34 @@ export function checkDroplet(file: string): void {
 }
 
 /**
- * Extracts the droplet into `home` (what Diego mounts at /home/vcap), owned by vcap. A droplet with
- * absolute or `..` members, devices, or too many members or bytes is refused before anything is written.
+ * Lists the droplet with GNU tar and checks every member (tarball.ts), before any container or stack
+ * work: a droplet that cannot be extracted is refused before a stack is built. The result tells
+ * `extractDroplet` not to list it again.
  */
-export async function extractDroplet(file: string, home: string): Promise<void> {
+export async function listDroplet(file: string): Promise<{ checked: true }> {
   try {
-    await extractTarball(file, home);
+    await checkTarball(file);
   } catch (err) {
-    if (err instanceof UnsafeTarballError) throw new CliError(`${file}: refusing to extract the droplet: ${err.message}`);
-    throw new CliError(`${file}: not a droplet (a gzip tarball): ${(err as Error).message}`);
+    throw tarballError(file, err);
+  }
+  return { checked: true };
+}
+
+function tarballError(file: string, err: unknown): CliError {
+  if (err instanceof UnsafeTarballError) return new CliError(`${file}: refusing to extract the droplet: ${err.message}`);
+  return new CliError(`${file}: not a droplet (a gzip tarball): ${(err as Error).message}`);
+}
+
+/**
+ * Extracts the droplet into `home` (what Diego mounts at /home/vcap), owned by vcap. A droplet with
+ * absolute or `..` members, devices, or too many members or bytes is refused before anything is
+ * written (by checkDroplet, whose result says it was listed already).
+ */
+export async function extractDroplet(file: string, home: string, listed?: { checked: true }): Promise<void> {
+  try {
+    await extractTarball(file, home, undefined, listed ?? {});
+  } catch (err) {
+    throw tarballError(file, err);
   }
   if (!fs.existsSync(`${home}/app`)) throw new CliError(`${file}: not a droplet: it has no ./app directory`);
   chownVcap(home);

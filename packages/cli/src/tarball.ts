@@ -101,9 +101,13 @@ export function checkTarball(file: string, limits: TarballLimits = TARBALL_LIMIT
   });
 }
 
-/** Checks, then extracts `file` into `dest` with GNU tar; files belong to the caller, not the archive's owners. */
-export async function extractTarball(file: string, dest: string, limits: TarballLimits = TARBALL_LIMITS): Promise<void> {
-  await checkTarball(file, limits);
+/**
+ * Checks, then extracts `file` into `dest` with GNU tar; files belong to the caller, not the archive's
+ * owners. `checked` says the caller listed it with checkTarball already (a droplet is checked before
+ * any container or stack work, and not decompressed a third time).
+ */
+export async function extractTarball(file: string, dest: string, limits: TarballLimits = TARBALL_LIMITS, opts: { checked?: boolean } = {}): Promise<void> {
+  if (!opts.checked) await checkTarball(file, limits);
   await new Promise<void>((resolve, reject) => {
     const tar = spawn('tar', ['-xzf', file, '-C', dest, '--no-same-owner'], { env: TAR_ENV, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';

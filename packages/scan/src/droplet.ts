@@ -109,6 +109,10 @@ export async function readOpenedDroplet(input: OpenedInput, file: string, opts: 
       },
       { maxContentBytes: LIMITS.sbomBytes },
     );
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    // zlib's and the tar reader's messages, behind what the file is not.
+    throw new InputError(`${file}: not a droplet (a gzip tarball): ${(err as Error).message}`);
   } finally {
     stream.unpipe(gunzip);
     stream.destroy();

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { checkRuntime, startContainer } from '@cf-lifecycle/runner';
 import { appNameOf, parseEnvPairs, readServices, runningEnv } from '../diego-env.ts';
-import { checkDroplet, extractDroplet, processCommand } from '../droplet-file.ts';
+import { checkDroplet, extractDroplet, listDroplet, processCommand } from '../droplet-file.ts';
 import { CliError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { instanceContainer } from '../instance.ts';
@@ -31,6 +31,7 @@ export async function run(droplet: string, opts: RunOptions, log: Logger): Promi
   const command = opts.process !== undefined ? processCommand(droplet, opts.process) : '';
   const app = { name: appNameOf(droplet), memoryMb: opts.memory, diskMb: 4096 };
   const env = runningEnv(app, opts.port, readServices(opts.services), parseEnvPairs(opts.env));
+  const listed = await listDroplet(droplet);
   const lifecycle = lifecycleDir();
   if (!opts.host) await checkRuntime().catch((err: Error) => Promise.reject(new CliError(err.message)));
   const stack = opts.host ? undefined : await resolveStack(opts.stack, log);
@@ -38,7 +39,7 @@ export async function run(droplet: string, opts: RunOptions, log: Logger): Promi
   const ws = createWorkspace('run');
   try {
     const home = mkdirVcap(path.join(ws, 'home'));
-    await extractDroplet(droplet, home);
+    await extractDroplet(droplet, home, listed);
     log.info(`starting ${app.name}${opts.process ? ` (${opts.process})` : ''} on port ${opts.port}${stack ? ` in a ${stack.name} ${stack.version} container` : ' on the host (no container)'}`);
     const launcherArgs = ['app', command, '{}'];
     let exited: Promise<{ exitCode: number | null; signal: NodeJS.Signals | null; oomKilled?: boolean }>;

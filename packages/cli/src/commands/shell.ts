@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { checkRuntime, runContainer } from '@cf-lifecycle/runner';
 import { appNameOf, parseEnvPairs, readServices, runningEnv } from '../diego-env.ts';
-import { checkDroplet, extractDroplet } from '../droplet-file.ts';
+import { checkDroplet, extractDroplet, listDroplet } from '../droplet-file.ts';
 import { CliError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { instanceContainer } from '../instance.ts';
@@ -26,6 +26,7 @@ export async function shell(droplet: string, opts: ShellOptions, log: Logger): P
   const env = runningEnv(app, 8080, readServices(opts.services), parseEnvPairs(opts.env));
   const interactive = opts.command === undefined;
   if (interactive && !process.stdin.isTTY) throw new CliError('an interactive shell needs a terminal: run it from one, or pass a command with -c');
+  const listed = await listDroplet(droplet);
   const lifecycle = lifecycleDir();
   if (!opts.host) await checkRuntime().catch((err: Error) => Promise.reject(new CliError(err.message)));
   const stack = opts.host ? undefined : await resolveStack(opts.stack, log);
@@ -33,7 +34,7 @@ export async function shell(droplet: string, opts: ShellOptions, log: Logger): P
   const ws = createWorkspace('shell');
   try {
     const home = mkdirVcap(path.join(ws, 'home'));
-    await extractDroplet(droplet, home);
+    await extractDroplet(droplet, home, listed);
     const shellArgs = interactive ? [] : ['/home/vcap/app', opts.command!];
     if (stack) {
       const result = await runContainer(instanceContainer(stack, home, lifecycle, ['/tmp/lifecycle/shell', ...shellArgs], env, { terminal: interactive }));
