@@ -9,9 +9,9 @@ import path from 'node:path';
 import type { StagingMetadata } from '@cf-lifecycle/scan';
 import { runMeasured, type MeasuredRun } from '../helpers/peak-memory.ts';
 import { DROPLET_CLI, ROOT, runCli, type RunResult } from '../helpers/stage.ts';
-import { makeDroplet, metadata } from '../scan/fixtures.ts';
+import { dep, makeDroplet, metadata } from '../scan/fixtures.ts';
 
-export { DROPLET_CLI, ROOT, makeDroplet, metadata };
+export { DROPLET_CLI, ROOT, dep, makeDroplet, metadata };
 export const OSV = path.join(ROOT, 'test', 'fixtures', 'osv');
 
 export function scratchDir(prefix: string): string {
