@@ -9,9 +9,14 @@ export function safe(value: unknown): string {
   return escapeControl(redactUrlsIn(String(value)));
 }
 
-/** JSON for stdout: exact strings (JSON escapes control characters itself), URL userinfo redacted. */
+// What JSON.stringify leaves raw that a terminal still acts on: DEL, C1 controls, line and paragraph
+// separators, bidi overrides. They can only occur inside strings, where `\uXXXX` is the same string.
+const RAW_IN_JSON = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/** JSON for stdout: exact strings once parsed, URL userinfo redacted, no raw control character even when shown as is. */
 export function redactedJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' ? redactUrlsIn(v) : v), 2);
+  const text = JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' ? redactUrlsIn(v) : v), 2);
+  return text.replace(RAW_IN_JSON, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 export function table(header: readonly string[] | undefined, rows: ReadonlyArray<readonly string[]>): string {
