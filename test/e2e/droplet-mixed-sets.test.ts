@@ -12,7 +12,10 @@ let work: string;
 let a: StagingSetFiles;
 let b: StagingSetFiles;
 
-const ADVICE = 'restage the app, or copy app.droplet, app.droplet.metadata.json, app.droplet.result.json and app.droplet.result.json.staging-id of one staging together';
+const ADVICE =
+  'restage the app, or copy app.droplet, app.droplet.metadata.json, app.droplet.result.json and app.droplet.result.json.staging-id of one staging together';
+
+const RECORDS = 'app.droplet.metadata.json records';
 
 /** The four files of a set in `dir`/app.droplet*, each taken from `from[kind]` (default: set A). */
 function assemble(name: string, from: Partial<Record<'droplet' | 'metadata' | 'result' | 'sidecar', StagingSetFiles>> = {}): string {
@@ -100,13 +103,13 @@ describe('mixed sets: the file that disagrees is named, with what to do; exit 3'
       () => assemble('result-from-b', { result: b, sidecar: b }),
       () => [
         ['app.droplet.result.json.staging-id', `is from another staging: its stagingId is ${b.id}, the droplet has ${a.id}`],
-        ['app.droplet.result.json', `is not the result.json of this staging: sha256 ${sha(b.result)}, app.droplet.metadata.json records ${sha(a.result)}`],
+        ['app.droplet.result.json', `is not the result.json of this staging: sha256 ${sha(b.result)}, ${RECORDS} ${sha(a.result)}`],
       ],
     ],
     [
       'result.json alone from another staging (the sidecar kept)',
       () => assemble('result-only-from-b', { result: b }),
-      () => [['app.droplet.result.json', `is not the result.json of this staging: sha256 ${sha(b.result)}, app.droplet.metadata.json records ${sha(a.result)}`]],
+      () => [['app.droplet.result.json', `is not the result.json of this staging: sha256 ${sha(b.result)}, ${RECORDS} ${sha(a.result)}`]],
     ],
   ];
 
@@ -144,12 +147,14 @@ describe('mixed sets: the file that disagrees is named, with what to do; exit 3'
     const embedded = JSON.parse(fs.readFileSync(a.metadata, 'utf8')) as Record<string, unknown>;
     delete embedded.droplet;
     delete embedded.result;
-    makeDroplet(droplet, { metadata: embedded as never, lifecycleFirst: true, appFiles: { 'server.py': 'print("changed")\n', 'extra.bin': Buffer.alloc(4096, 1) } });
+    const appFiles = { 'server.py': 'print("changed")\n', 'extra.bin': Buffer.alloc(4096, 1) };
+    makeDroplet(droplet, { metadata: embedded as never, lifecycleFirst: true, appFiles });
     for (const suffix of ['.metadata.json', '.result.json', '.result.json.staging-id']) fs.copyFileSync(`${a.droplet}${suffix}`, `${droplet}${suffix}`);
     const r = await cli(['inspect', droplet]);
     const size = fs.statSync(droplet).size;
     const recorded = fs.statSync(a.droplet).size;
-    expect(r.stderr).toBe(`droplet inspect: ${droplet}: mixed set: ${droplet} is not the droplet app.droplet.metadata.json describes: ${size} bytes, it records ${recorded}; ${ADVICE}\n`);
+    const problem = `${droplet} is not the droplet app.droplet.metadata.json describes: ${size} bytes, it records ${recorded}`;
+    expect(r.stderr).toBe(`droplet inspect: ${droplet}: mixed set: ${problem}; ${ADVICE}\n`);
     expect(r.code).toBe(3);
   });
 

@@ -96,7 +96,8 @@ describe('/dev/zero given to every file option and file argument', () => {
   });
 
   it('stage --services', async () => {
-    await expectRefused(['stage', app, '-b', buildpack, '-o', path.join(work, 'out.droplet'), '--services', '/dev/zero'], `droplet: ${zero('--services /dev/zero')}`, 1);
+    const args = ['stage', app, '-b', buildpack, '-o', path.join(work, 'out.droplet'), '--services', '/dev/zero'];
+    await expectRefused(args, `droplet: ${zero('--services /dev/zero')}`, 1);
   });
 
   it('export DROPLET', async () => {
@@ -169,7 +170,8 @@ describe('large files', () => {
   it('a --services file over 1 MiB, and one whose VCAP_SERVICES would not fit one environment string', async () => {
     const huge = path.join(work, 'huge-services.json');
     fs.writeFileSync(huge, JSON.stringify({ big: [{ credentials: { blob: 'x'.repeat(2 * 1024 * 1024) } }] }));
-    await expectRefused(['run', droplet, '--services', huge], `droplet: --services ${huge} is too large: ${fs.statSync(huge).size} bytes, at most 1 MiB are read`, 1);
+    const size = fs.statSync(huge).size;
+    await expectRefused(['run', droplet, '--services', huge], `droplet: --services ${huge} is too large: ${size} bytes, at most 1 MiB are read`, 1);
     const wide = path.join(work, 'wide-services.json');
     const value = JSON.stringify({ big: [{ credentials: { blob: 'x'.repeat(140_000) } }] });
     fs.writeFileSync(wide, value);

@@ -52,7 +52,10 @@ describe('what the CLI prints', () => {
     expect(JSON.parse(scan.stdout).findings[0].source).toBe(`buildpack:${REDACTED}`);
     // A buildpack recorded by its key alone: advise names it by the key.
     const keyOnly = makeDroplet(path.join(work, 'key-only.droplet'), {
-      metadata: metadata({ buildpacks: [{ key: URL, version: '1.0.0', source: { type: 'zip', url: URL } }], dependencies: [dep('npm', 'lodash', '4.17.15', `buildpack:${URL}`)] }),
+      metadata: metadata({
+        buildpacks: [{ key: URL, version: '1.0.0', source: { type: 'zip', url: URL } }],
+        dependencies: [dep('npm', 'lodash', '4.17.15', `buildpack:${URL}`)],
+      }),
     });
     const buildpacks = path.join(work, 'buildpacks.json');
     fs.writeFileSync(buildpacks, JSON.stringify([{ name: URL, version: '2.0.0' }]));
@@ -70,7 +73,8 @@ describe('OCI image labels', () => {
     const dir = fs.mkdtempSync(path.join(work, 'unpacked-'));
     execFileSync('tar', ['-xf', archive, '-C', dir, 'index.json']);
     const index = fs.readFileSync(path.join(dir, 'index.json'), 'utf8');
-    const blob = (digest: string) => execFileSync('tar', ['-xOf', archive, `blobs/sha256/${digest.slice('sha256:'.length)}`], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const blob = (digest: string) =>
+      execFileSync('tar', ['-xOf', archive, `blobs/sha256/${digest.slice('sha256:'.length)}`], { encoding: 'utf8', maxBuffer: 1 << 26 });
     const manifest = blob(JSON.parse(index).manifests[0].digest);
     const config = blob(JSON.parse(manifest).config.digest);
     fs.rmSync(dir, { recursive: true, force: true });
@@ -96,7 +100,8 @@ describe('OCI image labels', () => {
     expect(index + manifest + config).not.toContain(TOKEN);
     const labels = JSON.parse(config).config.Labels as Record<string, string>;
     expect(JSON.parse(labels['org.cloudfoundry.buildpacks']!)).toEqual([{ key: REDACTED, name: 'python-web', version: '1.0.0' }]);
-    const inspected = JSON.parse(execFileSync('skopeo', ['inspect', `oci-archive:${image}`], { encoding: 'utf8', maxBuffer: 1 << 26 })) as { Labels: Record<string, string> };
+    const skopeo = execFileSync('skopeo', ['inspect', `oci-archive:${image}`], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const inspected = JSON.parse(skopeo) as { Labels: Record<string, string> };
     expect(inspected.Labels['org.cloudfoundry.buildpacks']).toBe(labels['org.cloudfoundry.buildpacks']);
   }, 300_000);
 
@@ -128,7 +133,8 @@ describe('OCI image labels', () => {
     expect(r.code).toBe(0);
     const rebased = imageJson(old);
     expect(rebased.index + rebased.manifest + rebased.config).not.toContain(TOKEN);
-    expect(JSON.parse(JSON.parse(rebased.config).config.Labels['org.cloudfoundry.buildpacks'])).toEqual([{ key: REDACTED, name: 'python-web', version: '1.0.0' }]);
+    const label = JSON.parse(rebased.config).config.Labels['org.cloudfoundry.buildpacks'];
+    expect(JSON.parse(label)).toEqual([{ key: REDACTED, name: 'python-web', version: '1.0.0' }]);
     // Byte for byte what export writes for the same droplet on the same stack.
     expect(rebased.manifest).toBe(imageJson(image).manifest);
   }, 300_000);

@@ -41,7 +41,9 @@ afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 function expectNoRawControl(what: string, text: string): void {
   const found = RAW_CONTROL.exec(text);
-  expect(found, `${what}: raw U+${found?.[0].charCodeAt(0).toString(16).padStart(4, '0')} at ${found?.index}: ${JSON.stringify(text.slice(Math.max(0, (found?.index ?? 0) - 40), (found?.index ?? 0) + 40))}`).toBeNull();
+  const at = found?.index ?? 0;
+  const code = found?.[0].charCodeAt(0).toString(16).padStart(4, '0');
+  expect(found, `${what}: raw U+${code} at ${at}: ${JSON.stringify(text.slice(Math.max(0, at - 40), at + 40))}`).toBeNull();
 }
 
 describe('droplet inspect', () => {

@@ -60,7 +60,8 @@ export function readServices(file: string | undefined): string {
   const value = JSON.stringify(parsed);
   const size = Buffer.byteLength(value);
   if (size > VCAP_SERVICES_MAX_BYTES) {
-    throw new CliError(`--services ${file}: VCAP_SERVICES would be ${size} bytes; Linux passes at most ${VCAP_SERVICES_MAX_BYTES} (${formatCap(131072)} with its name) in one variable`);
+    const limit = `${VCAP_SERVICES_MAX_BYTES} (${formatCap(131072)} with its name)`;
+    throw new CliError(`--services ${file}: VCAP_SERVICES would be ${size} bytes; Linux passes at most ${limit} in one variable`);
   }
   return value;
 }

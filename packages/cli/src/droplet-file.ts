@@ -27,7 +27,9 @@ export function checkDroplet(file: string): void {
   try {
     const head = Buffer.alloc(2);
     const n = fs.readSync(opened.fd, head, 0, 2, 0);
-    if (n < 2 || head[0] !== 0x1f || head[1] !== 0x8b) throw new CliError(`${file}: not a droplet: it does not start with gzip's magic bytes (a droplet is a gzip tarball)`);
+    if (n < 2 || head[0] !== 0x1f || head[1] !== 0x8b) {
+      throw new CliError(`${file}: not a droplet: it does not start with gzip's magic bytes (a droplet is a gzip tarball)`);
+    }
   } finally {
     fs.closeSync(opened.fd);
   }
@@ -79,7 +81,9 @@ export function processCommand(file: string, type: string): string {
     text = readTextBounded(resultFile, { maxBytes: RESULT_MAX_BYTES, what: `--process ${type}: the droplet's result.json` });
   } catch (err) {
     if (err instanceof FileInputError) {
-      if (!fs.existsSync(resultFile)) throw new CliError(`--process ${type}: needs the droplet's metadata at ${resultFile} (written by \`droplet stage\`)`, USAGE);
+      if (!fs.existsSync(resultFile)) {
+        throw new CliError(`--process ${type}: needs the droplet's metadata at ${resultFile} (written by \`droplet stage\`)`, USAGE);
+      }
       throw new CliError(err.message, USAGE);
     }
     throw err;

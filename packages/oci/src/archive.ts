@@ -75,7 +75,9 @@ export async function extractArchive(archive: string, dir: string): Promise<void
   try {
     fs.mkdirSync(path.join(dir, 'blobs', 'sha256'), { recursive: true });
     for await (const entry of readTar(chunksOf(fd))) {
-      if (++entries > OCI_LIMITS.archiveEntries) throw new OciError(`${archive} has more than ${OCI_LIMITS.archiveEntries} members: not an image written by droplet export`);
+      if (++entries > OCI_LIMITS.archiveEntries) {
+        throw new OciError(`${archive} has more than ${OCI_LIMITS.archiveEntries} members: not an image written by droplet export`);
+      }
       const rel = path.posix.normalize(entry.header.path.replace(/^(\.\/)+/, ''));
       if (rel === '.' || rel === '') continue;
       if (rel.startsWith('/') || rel.split('/').includes('..')) throw new OciError(`${archive} contains an unsafe path ${JSON.stringify(entry.header.path)}`);

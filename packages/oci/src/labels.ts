@@ -83,7 +83,8 @@ export function redactBuildpacksLabel(label: string): string {
     return redactUrlsIn(label);
   }
   if (!Array.isArray(list)) return redactUrlsIn(label);
-  return JSON.stringify(list.map((entry) => (isObject(entry) ? Object.fromEntries(Object.entries(entry).map(([k, v]) => [k, typeof v === 'string' ? redactUrlsIn(v) : v])) : entry)));
+  const redactEntry = (entry: Json): Json => Object.fromEntries(Object.entries(entry).map(([k, v]) => [k, typeof v === 'string' ? redactUrlsIn(v) : v]));
+  return JSON.stringify(list.map((entry) => (isObject(entry) ? redactEntry(entry) : entry)));
 }
 
 function sbomDigestOf(meta: Json): string | undefined {

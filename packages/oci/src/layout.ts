@@ -86,7 +86,8 @@ export class Layout {
   readJson<T>(descriptor: Descriptor): T {
     if (typeof descriptor?.digest !== 'string') throw new OciError(`a descriptor without a digest (${String(descriptor?.mediaType)}): the image is damaged`);
     if (typeof descriptor.size !== 'number' || descriptor.size > OCI_LIMITS.jsonBlobBytes) {
-      throw new OciError(`blob ${descriptor.digest} (${descriptor.mediaType}) declares ${descriptor.size} bytes: at most ${formatCap(OCI_LIMITS.jsonBlobBytes)} are read`);
+      const cap = formatCap(OCI_LIMITS.jsonBlobBytes);
+      throw new OciError(`blob ${descriptor.digest} (${descriptor.mediaType}) declares ${descriptor.size} bytes: at most ${cap} are read`);
     }
     let data: Buffer;
     try {
@@ -95,7 +96,9 @@ export class Layout {
       if (error instanceof FileInputError && fs.existsSync(this.blobPath(descriptor.digest))) throw new OciError(`blob ${descriptor.digest}: ${error.message}`);
       throw new OciError(`the image lacks blob ${descriptor.digest} (${descriptor.mediaType})`);
     }
-    if (data.length !== descriptor.size || digestOf(data) !== descriptor.digest) throw new OciError(`blob ${descriptor.digest} does not match its descriptor: the image is damaged`);
+    if (data.length !== descriptor.size || digestOf(data) !== descriptor.digest) {
+      throw new OciError(`blob ${descriptor.digest} does not match its descriptor: the image is damaged`);
+    }
     try {
       return JSON.parse(data.toString('utf8')) as T;
     } catch {

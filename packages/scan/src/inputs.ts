@@ -4,10 +4,9 @@
 // most LIMITS.walkFiles files). Every file is opened as a regular file and read under its cap.
 import fs from 'node:fs';
 import path from 'node:path';
-import { formatCap } from '@cf-lifecycle/files';
 import { TarFormatError } from '@cf-lifecycle/tar';
 import { openInput, readOpened, readOpenedDroplet } from './droplet.ts';
-import { InputError, LIMITS } from './limits.ts';
+import { InputError, LIMITS, neitherDropletNorMetadata } from './limits.ts';
 import { looksLikeStagingMetadata, MetadataError, parseStagingMetadata, toStagingMetadata, type StagingMetadata } from './metadata.ts';
 import { checkSet, dropletOfMetadataFile, type StagingSet } from './staging-set.ts';
 
@@ -116,7 +115,9 @@ async function loadDroplet(file: string, opts: { onlyGzip: boolean }): Promise<T
       throw new InputError(`${file}: not a droplet: it does not start with gzip's magic bytes`);
     }
     const contents = await readOpenedDroplet(input, file);
-    if (contents.metadata === undefined) throw new InputError(`${file}: a droplet without ./.cf-lifecycle/staging-metadata.json (staged by another lifecycle?)`);
+    if (contents.metadata === undefined) {
+      throw new InputError(`${file}: a droplet without ./.cf-lifecycle/staging-metadata.json (staged by another lifecycle?)`);
+    }
     const metadata = parseStagingMetadata(contents.metadata);
     const set = await checkSet({ droplet: file, embedded: metadata, dropletSize: contents.size });
     return { path: file, kind: 'droplet', metadata, set };
@@ -136,7 +137,7 @@ async function loadMetadataFile(file: string, opts: { onlyMetadata: boolean }): 
   let text: string;
   try {
     if (input.size > LIMITS.metadataBytes && !opts.onlyMetadata) {
-      throw new InputError(`${file}: neither a droplet (it does not start with gzip's magic bytes) nor staging metadata (${input.size} bytes, at most ${formatCap(LIMITS.metadataBytes)} are read)`);
+      throw new InputError(`${file}: ${neitherDropletNorMetadata(input.size)}`);
     }
     text = readOpened(input, file, LIMITS.metadataBytes);
   } finally {

@@ -2,7 +2,7 @@
 // may come from someone else (a droplet store, an OSV mirror), so each file has a cap, each directory
 // walk a file count, and `/dev/zero`, FIFOs, sockets and directories where a file is expected are
 // refused before a byte is read (@cf-lifecycle/files).
-import { FileInputError, readFileBounded } from '@cf-lifecycle/files';
+import { FileInputError, formatCap, readFileBounded } from '@cf-lifecycle/files';
 
 export const LIMITS = {
   /** A staging metadata file, beside a droplet or inside it: 100,000 dependencies take about 30 MiB. */
@@ -22,6 +22,12 @@ export const LIMITS = {
   /** Files under a PATH directory given to scan or advise. */
   walkFiles: 1_000_000,
 } as const;
+
+/** Why a file that is not gzip and is over the metadata cap is refused, told from its size alone. */
+export function neitherDropletNorMetadata(size: number): string {
+  const cap = formatCap(LIMITS.metadataBytes);
+  return `neither a droplet (it does not start with gzip's magic bytes) nor staging metadata (${size} bytes, at most ${cap} are read)`;
+}
 
 /** An input file cannot be used (one line); the commands exit 2 with it. */
 export class InputError extends Error {}

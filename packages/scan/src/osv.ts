@@ -242,7 +242,9 @@ export function jsonFiles(dir: string): string[] {
       if (e.isDirectory()) pending.push(p);
       else if (e.isFile() && e.name.endsWith('.json')) {
         out.push(p);
-        if (out.length > LIMITS.osvFiles) throw new OsvError(`--osv ${dir}: more than ${LIMITS.osvFiles} JSON files: give a directory of the ecosystems you scan`);
+        if (out.length > LIMITS.osvFiles) {
+          throw new OsvError(`--osv ${dir}: more than ${LIMITS.osvFiles} JSON files: give a directory of the ecosystems you scan`);
+        }
       }
     }
   }

@@ -169,6 +169,7 @@ export async function checkSet(inputs: SetInputs): Promise<StagingSet> {
   const agrees = (file: string): boolean => majority === undefined || voters.find((v) => v.file === file)?.id === majority;
 
   // The digests the metadata beside the droplet records, when it belongs to the set.
+  const besideName = path.basename(metadataFile);
   if (beside && agrees(metadataFile)) {
     const recorded = beside.droplet;
     if (dropletPresent && agrees(droplet) && recorded) {
@@ -176,13 +177,15 @@ export async function checkSet(inputs: SetInputs): Promise<StagingSet> {
       if (typeof recorded.size === 'number' && dropletSize !== undefined) {
         checks++;
         sizeDiffers = recorded.size !== dropletSize;
-        if (sizeDiffers) problems.push({ file: droplet, problem: `is not the droplet ${path.basename(metadataFile)} describes: ${dropletSize} bytes, it records ${recorded.size}` });
+        if (sizeDiffers) {
+          problems.push({ file: droplet, problem: `is not the droplet ${besideName} describes: ${dropletSize} bytes, it records ${recorded.size}` });
+        }
       }
       // The digest only when the caller read the whole droplet anyway (inspect): scan compares sizes.
       if (!sizeDiffers && typeof recorded.sha256 === 'string' && dropletSha256 !== undefined) {
         checks++;
         if (recorded.sha256 !== dropletSha256) {
-          problems.push({ file: droplet, problem: `is not the droplet ${path.basename(metadataFile)} describes: sha256 ${dropletSha256}, it records ${recorded.sha256}` });
+          problems.push({ file: droplet, problem: `is not the droplet ${besideName} describes: sha256 ${dropletSha256}, it records ${recorded.sha256}` });
         }
       }
     }
@@ -190,7 +193,7 @@ export async function checkSet(inputs: SetInputs): Promise<StagingSet> {
     if (resultSha256 !== undefined && typeof result?.sha256 === 'string') {
       checks++;
       if (result.sha256 !== resultSha256) {
-        problems.push({ file: resultFile, problem: `is not the result.json of this staging: sha256 ${resultSha256}, ${path.basename(metadataFile)} records ${result.sha256}` });
+        problems.push({ file: resultFile, problem: `is not the result.json of this staging: sha256 ${resultSha256}, ${besideName} records ${result.sha256}` });
       }
     }
   }
@@ -199,7 +202,8 @@ export async function checkSet(inputs: SetInputs): Promise<StagingSet> {
   if (majority !== undefined && majority !== NO_ID) set.stagingId = majority;
   if (problems.length > 0) {
     const base = path.basename(droplet);
-    set.advice = `restage the app, or copy ${base}, ${base}${SET_SUFFIXES.metadata}, ${base}${SET_SUFFIXES.result} and ${base}${SET_SUFFIXES.stagingId} of one staging together`;
+    const { metadata, result, stagingId } = SET_SUFFIXES;
+    set.advice = `restage the app, or copy ${base}, ${base}${metadata}, ${base}${result} and ${base}${stagingId} of one staging together`;
   }
   return set;
 }

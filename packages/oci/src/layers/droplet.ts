@@ -138,8 +138,9 @@ async function readMembers(tarFile: string, droplet: string): Promise<{ members:
       members.set(rel, { header, offset: entry.offset });
       // Read whole only under their caps; a larger one is left out of the labels, not held.
       if (header.type === 'file') {
-        if (rel === 'staging_info.yml' && header.size <= OCI_LIMITS.stagingInfoBytes) stagingInfo = (await readAll(entry.body())).toString('utf8');
-        else if (rel === STAGING_METADATA_IN_DROPLET && header.size <= OCI_LIMITS.metadataBytes) stagingMetadata = (await readAll(entry.body())).toString('utf8');
+        const read = async () => (await readAll(entry.body())).toString('utf8');
+        if (rel === 'staging_info.yml' && header.size <= OCI_LIMITS.stagingInfoBytes) stagingInfo = await read();
+        else if (rel === STAGING_METADATA_IN_DROPLET && header.size <= OCI_LIMITS.metadataBytes) stagingMetadata = await read();
       }
     }
   } catch (error) {

@@ -3,10 +3,9 @@
 // (a mixed set: docs/scanning.md, "Mixed sets").
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import { formatCap } from '@cf-lifecycle/files';
 import { openInput, readOpened, readOpenedDroplet, type DropletContents } from '../droplet.ts';
 import { bytes, plural, redactedJson, safe, table } from '../format.ts';
-import { InputError, LIMITS } from '../limits.ts';
+import { InputError, LIMITS, neitherDropletNorMetadata } from '../limits.ts';
 import { MetadataError, parseStagingMetadata, type StagingMetadata } from '../metadata.ts';
 import { checkSet, describeMixed, dropletOfMetadataFile, type StagingSet } from '../staging-set.ts';
 import { EXIT, type Output } from './output.ts';
@@ -64,9 +63,7 @@ export async function inspect(file: string): Promise<Inspection> {
     } else {
       // Not gzip: a staging metadata file, or nothing we read; told from the size before reading.
       if (input.size > LIMITS.metadataBytes) {
-        throw new InputError(
-          `${file}: neither a droplet (it does not start with gzip's magic bytes) nor staging metadata (${input.size} bytes, at most ${formatCap(LIMITS.metadataBytes)} are read)`,
-        );
+        throw new InputError(`${file}: ${neitherDropletNorMetadata(input.size)}`);
       }
       text = readOpened(input, file, LIMITS.metadataBytes);
     }
@@ -175,7 +172,10 @@ function render(i: Inspection): string {
     ...indent(
       table(
         undefined,
-        m.buildpacks.map((b, n) => [`${n + 1}.`, str(b.name) || b.key, str(b.version) || '-', sourceText(b.source), b.detectOutput ? `detect: ${str(b.detectOutput)}` : '']),
+        m.buildpacks.map((b, n) => {
+          const detect = b.detectOutput ? `detect: ${str(b.detectOutput)}` : '';
+          return [`${n + 1}.`, str(b.name) || b.key, str(b.version) || '-', sourceText(b.source), detect];
+        }),
       ),
     ),
   );
