@@ -48,6 +48,10 @@ describe('a consistent set', () => {
     expect(text.stderr).toBe('');
     expect(text.code).toBe(0);
     expect(text.stdout).toContain(`staging id  ${a.id}\nset         consistent: 4 files\n`);
+    const byMetadata = await cli(['inspect', `${droplet}.metadata.json`]);
+    expect(byMetadata.stderr).toBe('');
+    expect(byMetadata.code).toBe(0);
+    expect(byMetadata.stdout).toContain('set         consistent: 4 files\n');
     const json = await cli(['inspect', droplet, '--json']);
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout).set).toEqual({
@@ -133,6 +137,11 @@ describe('mixed sets: the file that disagrees is named, with what to do; exit 3'
     expect(scan.stderr).toBe(`droplet scan: ${line}\n`);
     expect(scan.code).toBe(3);
     expect(JSON.parse(scan.stdout).mixed).toEqual([expect.objectContaining({ status: 'mixed', droplet, problems })]);
+
+    // The metadata file named instead of the droplet: the same set, the same line.
+    const byMetadata = await cli(['inspect', `${droplet}.metadata.json`]);
+    expect(byMetadata.stderr).toBe(`droplet inspect: ${line}\n`);
+    expect(byMetadata.code).toBe(3);
 
     // A directory holding the set: reported once, whichever of its files the walk meets first.
     const walk = await cli(['scan', dir, '--osv', OSV]);
