@@ -75,5 +75,6 @@ describe('k8s manifests', () => {
     expect(() => k8sManifests({ ...ok, port: 0 })).toThrow(/invalid --port/);
     expect(() => k8sManifests({ ...ok, replicas: -1 })).toThrow(/invalid --replicas/);
     expect(() => k8sManifests({ ...ok, replicas: 0 })).toThrow('invalid --replicas 0: use a whole number from 1 to 2147483647');
+    expect(() => k8sManifests({ ...ok, image: 'img\x1b]0;t\x07' })).toThrow(String.raw`invalid image reference "img\u001b]0;t\u0007"`);
   });
 });

@@ -44,7 +44,7 @@ function check(opts: K8sOptions): void {
     throw new OciError(`invalid --replicas ${opts.replicas}: use a whole number from 1 to ${MAX_REPLICAS}`);
   }
   if (!Number.isInteger(opts.port) || opts.port < 1 || opts.port > 65535) throw new OciError(`invalid --port ${opts.port}: use 1 to 65535`);
-  if (opts.image.trim() === '' || /\s/.test(opts.image)) throw new OciError(`invalid image reference ${JSON.stringify(opts.image)}`);
+  if (opts.image.trim() === '' || /[\s\u0000-\u001f\u007f]/.test(opts.image)) throw new OciError(`invalid image reference ${JSON.stringify(opts.image)}`);
   if (opts.healthCheckEndpoint !== undefined && !/^[/?]/.test(opts.healthCheckEndpoint)) {
     throw new OciError(`invalid health-check endpoint ${JSON.stringify(opts.healthCheckEndpoint)}: it must start with /`);
   }
