@@ -70,6 +70,10 @@ export async function runLauncher(args: readonly string[]): Promise<number> {
     appDir,
     script: launcherScript(entrypoint),
     command,
+    labels: {
+      script: info.entrypointPrefix !== '' ? 'the start-up script (it holds config.entrypoint_prefix of staging_info.yml)' : 'the start-up script',
+      command: args[1] !== '' ? 'the start command' : 'the start command (start_command of staging_info.yml)',
+    },
     exitCodes: { environment: 3, exec: 4 },
   });
 }
