@@ -90,6 +90,18 @@ describe('E2BIG: arguments and environment larger than Linux passes', () => {
     );
   });
 
+  it('VCAP_APPLICATION rewritten past 128 KiB (HTML escaping makes each `<` six bytes, CONTRACT §5 step 4): launcher exit 4, the variable named', async () => {
+    const vcapApplication = JSON.stringify({ application_name: `${SECRET}${'<'.repeat(30 * KiB)}` });
+
+    const r = await droplet.launch(['app', 'echo never', '{}'], { env: baseEnv({ VCAP_APPLICATION: vcapApplication }) });
+
+    expectOneLine(
+      r,
+      /^exec \/bin\/bash: argument list too long: the environment variable VCAP_APPLICATION is \d+ bytes with its name; Linux passes at most 131071 bytes in one variable$/,
+      4,
+    );
+  });
+
   describe('a start command given as the argument', () => {
     // The kernel's rules (fs/exec.c): one string at most 32 pages with its NUL; all strings, the file
     // name and a pointer per string at most a quarter of the stack limit (6 MiB at most, 32 pages at least).

@@ -10,6 +10,7 @@
 // limit, capped at 6 MiB and never below 32 pages.
 import fs from 'node:fs';
 import { escapeControl } from '@cf-lifecycle/contract';
+import { maxStringBytes } from '@cf-lifecycle/credhub/environment-limits';
 
 /** An argument with what it is, for messages (`the start command`); its value is never printed. */
 export interface LabelledArgument {
@@ -19,20 +20,6 @@ export interface LabelledArgument {
 
 const POINTER_BYTES = 8;
 const STACK_LIMIT_CAP = 6 * 1024 * 1024;
-const AT_PAGESZ = 6n;
-
-/** The page size from the auxiliary vector (4096 on x86-64; 4, 16 or 64 KiB on arm64). */
-function pageSize(): number {
-  try {
-    const auxv = fs.readFileSync('/proc/self/auxv');
-    for (let at = 0; at + 16 <= auxv.length; at += 16) {
-      if (auxv.readBigUInt64LE(at) === AT_PAGESZ) return Number(auxv.readBigUInt64LE(at + 8));
-    }
-  } catch {
-    // no /proc: the common page size
-  }
-  return 4096;
-}
 
 /** The soft stack size limit in bytes (Infinity when unlimited), or undefined when it cannot be read. */
 function stackLimit(): number | undefined {
@@ -75,7 +62,7 @@ export function argumentProblem(file: string, args: readonly LabelledArgument[],
     if (value.includes('\0')) return `${nameOf(name)} holds a NUL byte, which no environment variable can carry`;
   }
 
-  const maxString = 32 * pageSize();
+  const maxString = maxStringBytes();
   for (const arg of args) {
     const n = bytes(arg.value);
     if (n + 1 > maxString) {
