@@ -97,7 +97,10 @@ describe('E2BIG: arguments and environment larger than Linux passes', () => {
 
     expectOneLine(
       r,
-      /^exec \/bin\/bash: argument list too long: the environment variable VCAP_APPLICATION is \d+ bytes with its name; Linux passes at most 131071 bytes in one variable$/,
+      new RegExp(
+        '^exec /bin/bash: argument list too long: the environment variable VCAP_APPLICATION is \\d+ bytes with its name; ' +
+          'Linux passes at most 131071 bytes in one variable$',
+      ),
       4,
     );
   });
@@ -135,6 +138,7 @@ describe('E2BIG: arguments and environment larger than Linux passes', () => {
       ['launcher', 4],
       ['shell', 1],
     ] as const)('%s: environment and command exactly at the limit start the app; one byte more is one line, exit %i', async (which, code) => {
+      const file = which === 'launcher' ? LAUNCHER : SHELL;
       const command = `echo started ${'x'.repeat(120 * KiB)}`;
       const own = which === 'launcher' ? ['app', command, '{}'] : ['app', command];
       const appEnv = (env: Record<string, string>) => ({
@@ -144,10 +148,10 @@ describe('E2BIG: arguments and environment larger than Linux passes', () => {
         DEPS_DIR: droplet.path('deps'),
       });
       const script = which === 'launcher' ? launcherScript('bash -c') : shellScript();
-      const bashSize = (env: Record<string, string>) => size('/bin/bash', ['bash', '-c', script, which === 'launcher' ? LAUNCHER : SHELL, droplet.app, command], appEnv(env));
+      // What the launcher (or shell) passes to execve: its argv[0] is the path it was started as.
+      const bashSize = (env: Record<string, string>) => size('/bin/bash', ['bash', '-c', script, file, droplet.app, command], appEnv(env));
 
       const fits = padTo(limit, baseEnv(), bashSize);
-      const file = which === 'launcher' ? LAUNCHER : SHELL;
       // The executable itself starts: what it adds (the script, TMPDIR, DEPS_DIR) is what goes over.
       expect(size(file, [file, ...own], fits)).toBeLessThan(limit);
       const started = await exec(file, own, { cwd: droplet.root, env: fits });
@@ -161,7 +165,8 @@ describe('E2BIG: arguments and environment larger than Linux passes', () => {
         refused,
         new RegExp(
           `^exec /bin/bash: argument list too long: the arguments and environment take ${limit + 1} bytes, at most ${limit} fit ` +
-            `\\(a quarter of the stack size limit, [^;]+; at most 6 MiB\\); the largest are the (start )?command [\\d.]+ KiB, PAD_\\d+ [\\d.]+ KiB, PAD_\\d+ [\\d.]+ KiB$`,
+            '\\(a quarter of the stack size limit, [^;]+; at most 6 MiB\\); ' +
+            'the largest are the (start )?command [\\d.]+ KiB, PAD_\\d+ [\\d.]+ KiB, PAD_\\d+ [\\d.]+ KiB$',
         ),
         code,
       );
@@ -202,9 +207,17 @@ describe('/bin/bash cannot be executed (a private mount namespace replaces it)',
   }
 
   const cases: Array<[string, () => string, string]> = [
-    ['missing (an empty directory over /usr/bin, where /bin/bash lives)', () => `mount --bind ${fs.mkdtempSync(path.join(scratch, 'empty-'))} /usr/bin`, 'no such file or directory'],
+    [
+      'missing (an empty directory over /usr/bin, where /bin/bash lives)',
+      () => `mount --bind ${fs.mkdtempSync(path.join(scratch, 'empty-'))} /usr/bin`,
+      'no such file or directory',
+    ],
     ['without an x bit', () => `mount --bind ${bashCopy('bash-0644', () => undefined, 0o644)} /bin/bash`, 'permission denied'],
-    ['on a noexec mount', () => `mount --bind ${bashCopy('bash-noexec', () => undefined)} /bin/bash && mount -o remount,bind,noexec /bin/bash`, 'permission denied'],
+    [
+      'on a noexec mount',
+      () => `mount --bind ${bashCopy('bash-noexec', () => undefined)} /bin/bash && mount -o remount,bind,noexec /bin/bash`,
+      'permission denied',
+    ],
     [
       'a directory',
       () => {
@@ -215,7 +228,11 @@ describe('/bin/bash cannot be executed (a private mount namespace replaces it)',
       'permission denied',
     ],
     ['text, not a program', () => `mount --bind ${file('text', 'echo this is not a program\n', 0o755)} /bin/bash`, 'exec format error'],
-    ['a script whose interpreter is missing', () => `mount --bind ${file('script', '#!/no/such/interpreter -e\necho hi\n', 0o755)} /bin/bash`, 'no such file or directory'],
+    [
+      'a script whose interpreter is missing',
+      () => `mount --bind ${file('script', '#!/no/such/interpreter -e\necho hi\n', 0o755)} /bin/bash`,
+      'no such file or directory',
+    ],
     [
       'an ELF file for another machine',
       () => `mount --bind ${bashCopy('bash-aarch64', (elf) => elf.writeUInt16LE(process.arch === 'arm64' ? 62 : 183, 18))} /bin/bash`,
@@ -225,7 +242,9 @@ describe('/bin/bash cannot be executed (a private mount namespace replaces it)',
       'an ELF file whose loader is missing',
       () => {
         const copy = bashCopy('bash-no-loader', (elf) => {
-          const at = elf.indexOf('/lib64/ld-linux-x86-64.so.2\0') >= 0 ? elf.indexOf('/lib64/ld-linux-x86-64.so.2\0') : elf.indexOf('/lib/ld-linux-aarch64.so.1\0');
+          const loader = process.arch === 'arm64' ? '/lib/ld-linux-aarch64.so.1\0' : '/lib64/ld-linux-x86-64.so.2\0';
+          const at = elf.indexOf(loader);
+          expect(at).toBeGreaterThan(0);
           elf.write('/', at + 1); // `//b64/…`: the same length, no such file
         });
         return `mount --bind ${copy} /bin/bash`;

@@ -3,6 +3,7 @@
 // (quirk Q25 fixed), and there is no sleep after the final failed attempt (quirk Q28 fixed). The
 // textual `"credhub-ref"` test (Q26) and the re-serialized body on the fixed API path (Q27) are kept.
 import { GoJsonSyntaxError, goJson, goJsonParse, goJsonKind } from '@cf-lifecycle/contract';
+import { formatCap } from '@cf-lifecycle/files';
 import { setUpCredhubClient, type CredhubClient } from './client.ts';
 import { maxStringBytes } from './environment-limits.ts';
 import { CredhubError, GoError } from './errors.ts';
@@ -101,8 +102,9 @@ async function interpolateOnce(client: CredhubClient, services: string, env: Nod
     throw new GoError(`json: cannot unmarshal ${goJsonKind(parsed)} into Go value of type map[string]interface {}`);
   }
 
-  const response = await postJson({ client, path: INTERPOLATE_PATH, body: goJson(parsed), env, timeoutMs: REQUEST_TIMEOUT_MS, maxBodyBytes: CREDHUB_ANSWER_MAX_BYTES });
-  if (response.tooLarge) throw new GoError(`CredHub's answer (HTTP ${response.status}) is larger than ${CREDHUB_ANSWER_MAX_BYTES / 1024 / 1024} MiB; it was not read`);
+  const body = goJson(parsed);
+  const response = await postJson({ client, path: INTERPOLATE_PATH, body, env, timeoutMs: REQUEST_TIMEOUT_MS, maxBodyBytes: CREDHUB_ANSWER_MAX_BYTES });
+  if (response.tooLarge) throw new GoError(`CredHub's answer (HTTP ${response.status}) is larger than ${formatCap(CREDHUB_ANSWER_MAX_BYTES)}; it was not read`);
   if (response.status < 200 || response.status >= 300) throw new GoError(serverErrorText(response.body, response.bodyError));
   if (response.bodyError !== undefined) throw new GoError(response.bodyError);
   return response.body;

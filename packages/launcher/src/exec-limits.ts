@@ -4,10 +4,10 @@
 // the process with native and JavaScript stack traces. So every refusal the kernel would make is
 // predicted here and told in one line that names the argument or variable, never its value.
 //
-// The kernel's rules (fs/exec.c, the same since Linux 4.18): one string (argument or `NAME=value`,
-// with its terminating NUL) may take at most 32 pages (MAX_ARG_STRLEN, 128 KiB with 4 KiB pages); all
-// strings together, with the file name and one pointer per string, at most a quarter of the stack size
-// limit, capped at 6 MiB and never below 32 pages.
+// The kernel's rules (fs/exec.c; byte-exact on current kernels, verified on 6.x): one string
+// (argument or `NAME=value`, with its terminating NUL) may take at most 32 pages (MAX_ARG_STRLEN,
+// 128 KiB with 4 KiB pages); all strings together, with the file name and one pointer per string, at
+// most a quarter of the stack size limit, capped at 6 MiB and never below 32 pages.
 import fs from 'node:fs';
 import { escapeControl } from '@cf-lifecycle/contract';
 import { maxStringBytes } from '@cf-lifecycle/credhub/environment-limits';
@@ -72,7 +72,10 @@ export function argumentProblem(file: string, args: readonly LabelledArgument[],
   for (const [name, value] of env) {
     const n = bytes(name) + 1 + bytes(value);
     if (n + 1 > maxString) {
-      return `argument list too long: the environment variable ${nameOf(name)} is ${n} bytes with its name; Linux passes at most ${maxString - 1} bytes in one variable`;
+      return (
+        `argument list too long: the environment variable ${nameOf(name)} is ${n} bytes with its name; ` +
+        `Linux passes at most ${maxString - 1} bytes in one variable`
+      );
     }
   }
 
