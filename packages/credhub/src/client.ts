@@ -1,11 +1,19 @@
 // Client set-up (CONTRACT §6 step 3): instance identity, CA certificates and the credhub URI, checked
 // in the reference's order: environment, system cert directory, URI, client key pair, CA parsing.
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { rootCertificates } from 'node:tls';
 import { goErrnoText, parseGoUrl, type GoUrl } from '@cf-lifecycle/contract';
+import { FileInputError, readFileBounded } from '@cf-lifecycle/files';
 import { GoError } from './errors.ts';
 import { certificatesFromPem, x509KeyPair, type ClientKeyPair } from './pem.ts';
+
+/**
+ * The most read of one certificate or key file (docs/security.md). A PEM certificate is 1–2 KiB and a
+ * whole CA bundle a few hundred KiB; more is not a certificate and would only grow the process.
+ */
+export const CREDENTIAL_FILE_MAX_BYTES = 1024 * 1024;
 
 export interface CredhubClient {
   url: GoUrl;
@@ -34,14 +42,14 @@ export async function setUpCredhubClient(uri: string, env: NodeJS.ProcessEnv): P
   for (const name of names.filter((n) => n.endsWith('.crt'))) {
     const file = join(systemCertPath, name);
     try {
-      caFiles.push(await readFile(file));
+      caFiles.push(readCredentialFile(file, file));
     } catch (err) {
-      throw new GoError(`Can't read contents of cert in system cert path: ${readFileError(file, err)}`);
+      throw new GoError(`Can't read contents of cert in system cert path: ${(err as Error).message}`);
     }
   }
 
   const url = parseGoUrl(uri);
-  const clientKeyPair = x509KeyPair(await readIdentityFile(certPath), await readIdentityFile(keyPath));
+  const clientKeyPair = x509KeyPair(readCredentialFile(certPath, 'CF_INSTANCE_CERT'), readCredentialFile(keyPath, 'CF_INSTANCE_KEY'));
 
   const ca = [...rootCertificates];
   for (const contents of caFiles) {
@@ -52,11 +60,24 @@ export async function setUpCredhubClient(uri: string, env: NodeJS.ProcessEnv): P
   return { url, clientKeyPair, ca };
 }
 
-async function readIdentityFile(path: string): Promise<Buffer> {
+/**
+ * Reads a certificate or key file of at most CREDENTIAL_FILE_MAX_BYTES. A missing file and a directory
+ * keep Go's texts (`open <path>: no such file or directory`, `read <path>: is a directory`); a FIFO, a
+ * device (`/dev/zero`) or a larger file is refused before it is read, with one line naming `what`.
+ */
+function readCredentialFile(path: string, what: string): Buffer {
+  let isDirectory: boolean;
   try {
-    return await readFile(path);
+    isDirectory = statSync(path).isDirectory();
   } catch (err) {
     throw new GoError(readFileError(path, err));
+  }
+  if (isDirectory) throw new GoError(readFileError(path, Object.assign(new Error('is a directory'), { code: 'EISDIR' })));
+  try {
+    return readFileBounded(path, { maxBytes: CREDENTIAL_FILE_MAX_BYTES, what });
+  } catch (err) {
+    if (err instanceof FileInputError) throw new GoError(err.message);
+    throw err;
   }
 }
 

@@ -18,6 +18,8 @@ export interface PostRequest {
   body: string;
   env: NodeJS.ProcessEnv;
   timeoutMs: number;
+  /** The most of the answer's body that is read; beyond it the connection is closed. */
+  maxBodyBytes: number;
 }
 
 export interface PostResponse {
@@ -25,6 +27,8 @@ export interface PostResponse {
   body: string;
   /** Go's text for a failure while reading the body (the body then holds what arrived). */
   bodyError?: string;
+  /** The body was longer than `maxBodyBytes` (declared or as it arrived); `body` is then empty. */
+  tooLarge?: true;
 }
 
 const AWAITING_HEADERS_TIMEOUT = 'context deadline exceeded (Client.Timeout exceeded while awaiting headers)';
@@ -194,6 +198,7 @@ function exchange(
     const req = send(options, (res) => {
       facts.responded = true;
       const chunks: Buffer[] = [];
+      let received = 0;
       let settled = false;
       const finish = (bodyError?: string) => {
         if (settled) return;
@@ -201,7 +206,24 @@ function exchange(
         const body = Buffer.concat(chunks).toString('utf8');
         resolve({ status: res.statusCode ?? 0, body, ...(bodyError === undefined ? {} : { bodyError }) });
       };
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      // An answer larger than the cap is dropped unread rather than held (docs/security.md): nothing
+      // of it is kept, and the connection is closed.
+      const refuse = () => {
+        if (settled) return;
+        settled = true;
+        chunks.length = 0;
+        res.destroy();
+        resolve({ status: res.statusCode ?? 0, body: '', tooLarge: true });
+      };
+      if (Number(res.headers['content-length'] ?? 0) > request.maxBodyBytes) {
+        refuse();
+        return;
+      }
+      res.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        if (received > request.maxBodyBytes) refuse();
+        else chunks.push(chunk);
+      });
       res.on('end', () => finish());
       res.on('error', () => finish(signal.aborted ? READING_BODY_TIMEOUT : 'unexpected EOF'));
       res.on('close', () => finish(signal.aborted ? READING_BODY_TIMEOUT : 'unexpected EOF'));

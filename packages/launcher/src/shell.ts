@@ -24,7 +24,15 @@ export async function runShell(args: readonly string[]): Promise<number> {
   }
   appDir = path.resolve(appDir);
   const command = args.length >= 2 ? args[1]! : 'bash';
-  return startInAppEnvironment({ flagSet: 'shell', flagArgs: args.slice(2), appDir, script: shellScript(), command, exitCodes: { environment: 1, exec: 1 } });
+  return startInAppEnvironment({
+    flagSet: 'shell',
+    flagArgs: args.slice(2),
+    appDir,
+    script: shellScript(),
+    command,
+    labels: { script: 'the start-up script', command: 'the command' },
+    exitCodes: { environment: 1, exec: 1 },
+  });
 }
 
 function statable(p: string): boolean {

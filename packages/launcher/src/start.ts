@@ -1,6 +1,5 @@
 // What the launcher and the shell share after their own argument checks: CredHub flags, the app's
 // environment (CONTRACT §5), and the exec into bash (§3.5, §4). Only the exit statuses differ.
-import { goErrnoText } from '@cf-lifecycle/contract';
 import { parseCredhubFlags } from './credhub-flags.ts';
 import { EnvironmentError, computeAppEnvironment } from './environment.ts';
 import { execBash } from './exec.ts';
@@ -14,6 +13,8 @@ export interface StartOptions {
   appDir: string;
   script: string;
   command: string;
+  /** What the script and the command are, for a message that cannot print them (`the start command`). */
+  labels: { script: string; command: string };
   /** Launcher: 3 and 4; shell: 1 and 1 (quirk Q30 kept). */
   exitCodes: { environment: number; exec: number };
 }
@@ -35,11 +36,18 @@ export async function startInAppEnvironment(opts: StartOptions): Promise<number>
     }
     throw err;
   }
-  try {
-    execBash(['bash', '-c', opts.script, process.argv0, opts.appDir, opts.command], env);
-  } catch (err) {
-    writeStderr(`exec /bin/bash: ${goErrnoText((err as NodeJS.ErrnoException).code, (err as Error).message)}`);
-    return opts.exitCodes.exec;
-  }
+  const problem = execBash(
+    [
+      { value: 'bash', label: 'argv[0]' },
+      { value: '-c', label: 'the -c option' },
+      { value: opts.script, label: opts.labels.script },
+      { value: process.argv0, label: `the ${opts.flagSet}'s argv[0]` },
+      { value: opts.appDir, label: 'the app directory' },
+      { value: opts.command, label: opts.labels.command },
+    ],
+    env,
+  );
+  // One line, no newline, as the other launcher errors (CONTRACT §3.5: "error text on stderr, exit 4").
+  writeStderr(`exec /bin/bash: ${problem}`);
   return opts.exitCodes.exec;
 }
