@@ -590,6 +590,18 @@ describe('the metadata document', () => {
     expect(besideRest).toEqual(embeddedRest);
   });
 
+  it('stagingId: one random UUID v4 inside the droplet, beside it and in result.json’s sidecar (<-outputMetadata>.staging-id)', () => {
+    expect(s.embedded.stagingId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(s.beside.stagingId).toBe(s.embedded.stagingId);
+    expect(fs.readFileSync(`${ws.outputMetadata}.staging-id`, 'utf8')).toBe(`${s.embedded.stagingId}\n`);
+  });
+
+  it('./.cf-lifecycle/ comes first in the droplet, before ./app: a reader gets the metadata without decompressing the app', () => {
+    const order = execFileSync('tar', ['-tzf', ws.outputDroplet], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    expect(order.slice(0, 2)).toEqual(['./', './.cf-lifecycle/']);
+    expect(order.slice(2, 4).sort()).toEqual([SBOM_MEMBER, METADATA_MEMBER].sort());
+  });
+
   it('the SBOM sits beside the metadata in ./.cf-lifecycle/, its sha256 recorded', () => {
     expect(s.listing).toEqual(expect.arrayContaining(['./.cf-lifecycle/', METADATA_MEMBER, SBOM_MEMBER]));
     expect(s.listing.filter((e) => e.startsWith('./.cf-lifecycle/'))).toEqual(['./.cf-lifecycle/', SBOM_MEMBER, METADATA_MEMBER].sort());
