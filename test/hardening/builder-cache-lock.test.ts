@@ -44,7 +44,13 @@ describe('one cache directory under two names', () => {
     const b = path.join(ws.root, 'b');
     copyDir(ws.buildDir, path.join(b, 'app'));
     const bArgs = ws.args(['cache-generations'], {
-      extra: [`-buildDir=${b}/app`, `-buildArtifactsCacheDir=${alias}`, `-outputDroplet=${b}/droplet`, `-outputMetadata=${b}/result.json`, `-outputBuildArtifactsCache=${b}/output-cache`],
+      extra: [
+        `-buildDir=${b}/app`,
+        `-buildArtifactsCacheDir=${alias}`,
+        `-outputDroplet=${b}/droplet`,
+        `-outputMetadata=${b}/result.json`,
+        `-outputBuildArtifactsCache=${b}/output-cache`,
+      ],
     });
 
     const a = start(ws.args(['cache-generations']), env);

@@ -86,6 +86,7 @@ describe('an app with file names that are not UTF-8', () => {
     // café, the long name, the long path, the tool, requirements.txt.
     expect(metadata.app.files).toBe(5);
     expect(metadata.executables.static).toEqual(['app/bin\\xe9/tool']);
-    expect(metadata.dependencies).toEqual([expect.objectContaining({ ecosystem: 'PyPI', name: 'click', version: '8.1.3', source: 'app/sub\\xe9/requirements.txt' })]);
+    const click = { ecosystem: 'PyPI', name: 'click', version: '8.1.3', source: 'app/sub\\xe9/requirements.txt' };
+    expect(metadata.dependencies).toEqual([expect.objectContaining(click)]);
   });
 });

@@ -138,6 +138,7 @@ describe('a launch.yml or config.yml a buildpack planted in its deps slot', () =
     expect(r.stderr).toBe(`Warning: ignoring the buildpack metadata: ${reason(planted)}\n`);
     expect(r.code).toBe(0);
     expect(r.peakMiB).toBeLessThan(PEAK_LIMIT_MIB);
-    expect((ws.result() as { lifecycle_metadata: unknown }).lifecycle_metadata).toEqual({ buildpack_key: 'plants', detected_buildpack: '', buildpacks: [{ key: 'plants', name: '' }] });
+    const { lifecycle_metadata } = ws.result() as { lifecycle_metadata: unknown };
+    expect(lifecycle_metadata).toEqual({ buildpack_key: 'plants', detected_buildpack: '', buildpacks: [{ key: 'plants', name: '' }] });
   });
 });

@@ -78,7 +78,8 @@ describe('outputs as a set', () => {
     expect(previousId).toMatch(UUID_V4);
     expect(inspectSet()).toEqual({ consistent: true, generation: 'serve generation 1', stagingId: previousId, problems: [] });
     // result.json itself is exactly the contract's document.
-    expect(Object.keys(JSON.parse(fs.readFileSync(ws.outputMetadata, 'utf8')))).toEqual(['lifecycle_metadata', 'process_types', 'processes', 'execution_metadata', 'lifecycle_type']);
+    const fields = Object.keys(JSON.parse(fs.readFileSync(ws.outputMetadata, 'utf8')));
+    expect(fields).toEqual(['lifecycle_metadata', 'process_types', 'processes', 'execution_metadata', 'lifecycle_type']);
   });
 
   it.each([

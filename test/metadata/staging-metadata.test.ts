@@ -580,7 +580,7 @@ describe('the metadata document', () => {
     );
   });
 
-  it('beside the droplet: droplet.sha256 and size of the droplet file, result.sha256 of result.json; the copy inside has neither and is otherwise the same', () => {
+  it('beside the droplet: droplet.sha256 and size, result.sha256 of result.json; the copy inside has neither and is otherwise the same', () => {
     expect(s.beside.droplet).toEqual({ sha256: sha256(s.droplet), size: s.droplet.length });
     expect(s.beside.result).toEqual({ sha256: sha256(fs.readFileSync(ws.outputMetadata)) });
     expect(s.embedded).not.toHaveProperty('droplet');

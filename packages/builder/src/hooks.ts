@@ -40,7 +40,11 @@ export class StagingHooks {
       app: { ...appName(process.env), buildDir: this.config.buildDir },
       stack: { name: stack.name, ...(stack.version ? { version: stack.version } : {}) },
       // Hooks may log or forward what they get: a buildpack URL's credentials are not part of it.
-      buildpacks: facts.buildpacks.map((bp) => ({ key: redactUrl(bp.key), ...(bp.name ? { name: bp.name } : {}), ...(bp.version ? { version: bp.version } : {}) })),
+      buildpacks: facts.buildpacks.map((bp) => ({
+        key: redactUrl(bp.key),
+        ...(bp.name ? { name: bp.name } : {}),
+        ...(bp.version ? { version: bp.version } : {}),
+      })),
       paths: facts.paths,
       ...(facts.processTypes ? { processTypes: Object.fromEntries(facts.processTypes) } : {}),
     };

@@ -151,7 +151,8 @@ export async function stage(config: BuilderConfig): Promise<void> {
       if (wantMetadata) {
         clock.start('inventory');
         setActivity('writing the staging metadata and SBOM');
-        metadata = await writeDropletMetadata(config, plan, clock, { stagingId: stagingId!, app: app!, buildpacks, detectOutput, sources, processTypes: staged.processTypes });
+        const facts = { stagingId: stagingId!, app: app!, buildpacks, detectOutput, sources, processTypes: staged.processTypes };
+        metadata = await writeDropletMetadata(config, plan, clock, facts);
       }
       if (hooks.length > 0) {
         clock.start('hooks:post-build');
@@ -216,7 +217,14 @@ async function writeDropletMetadata(
   config: BuilderConfig,
   plan: StagingPlan,
   clock: PhaseClock,
-  facts: { stagingId: string; app: { digest: string; files: number }; buildpacks: BuildpackMetadata[]; detectOutput?: string; sources: Map<string, BuildpackSourceInfo>; processTypes: Map<string, string> },
+  facts: {
+    stagingId: string;
+    app: { digest: string; files: number };
+    buildpacks: BuildpackMetadata[];
+    detectOutput?: string;
+    sources: Map<string, BuildpackSourceInfo>;
+    processTypes: Map<string, string>;
+  },
 ): Promise<Record<string, unknown>> {
   const stack = readStackInfo(process.env);
   // Loaded only when asked for: a plain staging does not pay for the SBOM code at start-up.
