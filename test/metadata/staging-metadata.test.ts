@@ -580,12 +580,26 @@ describe('the metadata document', () => {
     );
   });
 
-  it('beside the droplet: droplet.sha256 and size of the droplet file; the copy inside has no droplet field and is otherwise the same', () => {
+  it('beside the droplet: droplet.sha256 and size, result.sha256 of result.json; the copy inside has neither and is otherwise the same', () => {
     expect(s.beside.droplet).toEqual({ sha256: sha256(s.droplet), size: s.droplet.length });
+    expect(s.beside.result).toEqual({ sha256: sha256(fs.readFileSync(ws.outputMetadata)) });
     expect(s.embedded).not.toHaveProperty('droplet');
-    const { droplet: _d, staging: _s1, ...besideRest } = s.beside;
+    expect(s.embedded).not.toHaveProperty('result');
+    const { droplet: _d, result: _r, staging: _s1, ...besideRest } = s.beside;
     const { staging: _s2, ...embeddedRest } = s.embedded;
     expect(besideRest).toEqual(embeddedRest);
+  });
+
+  it('stagingId: one random UUID v4 inside the droplet, beside it and in result.json’s sidecar (<-outputMetadata>.staging-id)', () => {
+    expect(s.embedded.stagingId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(s.beside.stagingId).toBe(s.embedded.stagingId);
+    expect(fs.readFileSync(`${ws.outputMetadata}.staging-id`, 'utf8')).toBe(`${s.embedded.stagingId}\n`);
+  });
+
+  it('./.cf-lifecycle/ comes first in the droplet, before ./app: a reader gets the metadata without decompressing the app', () => {
+    const order = execFileSync('tar', ['-tzf', ws.outputDroplet], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    expect(order.slice(0, 2)).toEqual(['./', './.cf-lifecycle/']);
+    expect(order.slice(2, 4).sort()).toEqual([SBOM_MEMBER, METADATA_MEMBER].sort());
   });
 
   it('the SBOM sits beside the metadata in ./.cf-lifecycle/, its sha256 recorded', () => {

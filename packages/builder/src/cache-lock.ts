@@ -2,7 +2,8 @@
 // share one -buildArtifactsCacheDir would otherwise clean it and let their buildpacks write into it at
 // the same time. The second one waits, saying so on stdout.
 //
-// Node has no flock(2), so the lock is a file beside the cache directory, `.<name>.lock`, created
+// Node has no flock(2), so the lock is a file beside the cache directory (its real path: an alias
+// through a symlink is the same directory and takes the same lock), `.<name>.lock`, created
 // atomically with its content (a hard link of a file already written: link(2) fails with EEXIST when
 // the lock exists). It names its owner: pid, the pid's start time (so a reused pid is not mistaken for
 // the owner), the pid namespace and the boot. A lock whose owner is gone is stale and taken over:
@@ -15,6 +16,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { goPathError } from '@cf-lifecycle/contract';
+import { FileInputError, readTextBounded } from '@cf-lifecycle/files';
 import { trackTemporary, untrackTemporary } from './process-registry.ts';
 import { setActivity } from './staging-timeout.ts';
 
@@ -60,6 +62,15 @@ function self(): LockOwner {
   };
 }
 
+function readLockFile(lockPath: string): string {
+  try {
+    return readTextBounded(lockPath, { maxBytes: 4096 });
+  } catch (err) {
+    if (err instanceof FileInputError && fs.existsSync(lockPath)) return '';
+    throw err;
+  }
+}
+
 function parseOwner(text: string): LockOwner | undefined {
   try {
     const o = JSON.parse(text) as Partial<LockOwner>;
@@ -101,12 +112,24 @@ function takeOver(lockPath: string, staleIno: number): void {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
+ * The directory a lock is about: its real path, so that every name of one directory (a symlink alias,
+ * `a/../cache`) gives one lock file, beside the real directory. Resolved once, at set-up.
+ */
+export function cacheIdentity(cacheDir: string): string {
+  try {
+    return fs.realpathSync(cacheDir);
+  } catch {
+    return path.resolve(cacheDir); // not there (set-up creates it first): its name is all there is
+  }
+}
+
+/**
  * Takes the lock on `cacheDir`, waiting while another live staging holds it; resolves to the function
  * that releases it. Where no lock file can be created (a read-only parent directory), staging goes on
  * without one after a warning.
  */
 export async function lockBuildCache(cacheDir: string): Promise<() => void> {
-  const lockPath = cacheLockPath(cacheDir);
+  const lockPath = cacheLockPath(cacheIdentity(cacheDir));
   const me = self();
   const mine = `${lockPath}.${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   const unlocked = (detail: string): (() => void) => {
@@ -134,7 +157,8 @@ export async function lockBuildCache(cacheDir: string): Promise<() => void> {
       let st: fs.Stats;
       try {
         st = fs.statSync(lockPath);
-        owner = parseOwner(fs.readFileSync(lockPath, 'utf8'));
+        // A lock we wrote is one line; anything larger (or not a file) is no owner we know.
+        owner = parseOwner(readLockFile(lockPath));
       } catch {
         continue; // released meanwhile: try again at once
       }

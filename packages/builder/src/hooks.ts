@@ -1,6 +1,6 @@
 // Staging hooks in the builder (docs/hooks.md): loads them from -hooksDir/-hooksConfig and runs each
 // hook point with the event the hooks library defines; every run is recorded for the metadata.
-import { StagingError, type BuildpackMetadata } from '@cf-lifecycle/contract';
+import { StagingError, redactUrl, type BuildpackMetadata } from '@cf-lifecycle/contract';
 import type { HookDefinition, HookEvent, HookPhase, HookRecord } from '@cf-lifecycle/hooks';
 import type { BuilderConfig } from './config.ts';
 import { readStackInfo } from './outputs/staging-metadata.ts';
@@ -39,7 +39,12 @@ export class StagingHooks {
       phase,
       app: { ...appName(process.env), buildDir: this.config.buildDir },
       stack: { name: stack.name, ...(stack.version ? { version: stack.version } : {}) },
-      buildpacks: facts.buildpacks.map((bp) => ({ key: bp.key, ...(bp.name ? { name: bp.name } : {}), ...(bp.version ? { version: bp.version } : {}) })),
+      // Hooks may log or forward what they get: a buildpack URL's credentials are not part of it.
+      buildpacks: facts.buildpacks.map((bp) => ({
+        key: redactUrl(bp.key),
+        ...(bp.name ? { name: bp.name } : {}),
+        ...(bp.version ? { version: bp.version } : {}),
+      })),
       paths: facts.paths,
       ...(facts.processTypes ? { processTypes: Object.fromEntries(facts.processTypes) } : {}),
     };

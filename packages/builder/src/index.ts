@@ -1,5 +1,5 @@
 // The `builder` executable: parse flags, prepare the environment, stage, report (CONTRACT §2).
-import { LifecycleError, ExitCode, goPathError } from '@cf-lifecycle/contract';
+import { LifecycleError, ExitCode, goPathError, redactUrlsIn } from '@cf-lifecycle/contract';
 import { parseBuilderArgs } from './config.ts';
 import { StartupError, prepareEnvironment } from './environment.ts';
 import { installSignalHandlers, removeTemporaries } from './process-registry.ts';
@@ -26,19 +26,20 @@ export async function runBuilder(args: readonly string[]): Promise<number> {
     return ExitCode.Success;
   } catch (err) {
     removeTemporaries();
+    // The last line may quote a buildpack URL: its credentials are shown as `***` (docs/compatibility.md).
     if (err instanceof StartupError) {
-      process.stderr.write(err.message);
+      process.stderr.write(redactUrlsIn(err.message));
       return err.exitCode;
     }
     if (err instanceof LifecycleError) {
-      process.stderr.write(`${err.message}\n`);
+      process.stderr.write(`${redactUrlsIn(err.message)}\n`);
       return err.exitCode;
     }
     // An unexpected failure is still one line, never a stack trace; a file-system error names its
     // file as Go would (`write <file>: no space left on device`).
     const e = err as NodeJS.ErrnoException;
-    if (e?.code && e.syscall && e.path) process.stderr.write(`${goPathError(e.syscall, e.path, e)}\n`);
-    else process.stderr.write(`${e?.message ?? String(err)}\n`);
+    if (e?.code && e.syscall && e.path) process.stderr.write(`${redactUrlsIn(goPathError(e.syscall, e.path, e))}\n`);
+    else process.stderr.write(`${redactUrlsIn(e?.message ?? String(err))}\n`);
     return ExitCode.Failure;
   } finally {
     disarm();

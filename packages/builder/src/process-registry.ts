@@ -4,6 +4,7 @@
 // (watchdog.ts) then ends the process groups it knew of.
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import { redactUrlsIn } from '@cf-lifecycle/contract';
 import { watchdogAdd, watchdogRemove } from './watchdog.ts';
 
 const children = new Set<ChildProcess>();
@@ -117,7 +118,7 @@ export function abortStaging(message: string, code: number): never {
   aborting = true;
   endProcessGroups();
   removeTemporaries();
-  process.stderr.write(`${message}\n`);
+  process.stderr.write(`${redactUrlsIn(message)}\n`);
   process.exit(code);
 }
 

@@ -37,6 +37,11 @@ export interface RunOptions {
   captureLimit?: number;
   /** End the script's process group as soon as its captured output passes `captureLimit`. */
   killOnOverflow?: boolean;
+  /**
+   * Once the script exits, SIGKILL whatever it left running in its process group: a background child
+   * would outlive staging (and, holding the pipe, keep a captured stdout open).
+   */
+  endGroupOnExit?: boolean;
 }
 
 /** Keeps the first `limit` bytes of a stream, counting the rest. */
@@ -105,6 +110,7 @@ export function runScript(file: string, args: readonly string[], opts: RunOption
     });
     if (opts.signal?.aborted) abort();
     opts.signal?.addEventListener('abort', abort, { once: true });
+    if (opts.endGroupOnExit) child.once('exit', abort);
     let spawnError: unknown;
     child.once('error', (err) => (spawnError = err));
     child.once('close', (code, signal) => {

@@ -1,7 +1,7 @@
 // The whole staging run, in the contract's order (CONTRACT §2.18):
 // create dirs → lock the build cache → download → clean cache → detect | supply → final step → processes → metadata
 // → staging_info.yml → droplet and cache tarballs → result.json → remove the contents directory.
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,6 +17,7 @@ import {
 } from '@cf-lifecycle/contract';
 import type { BuilderConfig } from './config.ts';
 import { removeStaleTemporaries, writeFileAtomic } from './outputs/atomic.ts';
+import { OutputSet, sidecarPath } from './outputs/output-set.ts';
 import { buildpackMetadata } from './outputs/buildpack-metadata.ts';
 import { packageDroplet } from './outputs/droplet.ts';
 import { METADATA_DIR, METADATA_FILE, PhaseClock, SBOM_FILE, appDigest, hashFile, readStackInfo, stagingMetadata } from './outputs/staging-metadata.ts';
@@ -60,7 +61,8 @@ function setUpDirectories(config: BuilderConfig): { plan: StagingPlan; removeCon
   mkdirp(path.dirname(config.outputDroplet));
   mkdirp(path.dirname(config.outputMetadata));
   // What a SIGKILLed builder left beside the outputs it was writing.
-  for (const output of [config.outputDroplet, config.outputMetadata, config.outputBuildArtifactsCache, config.outputStagingMetadata]) {
+  const sidecar = config.outputStagingMetadata !== '' ? sidecarPath(config.outputMetadata) : '';
+  for (const output of [config.outputDroplet, config.outputMetadata, config.outputBuildArtifactsCache, config.outputStagingMetadata, sidecar]) {
     if (output !== '') removeStaleTemporaries(output);
   }
   mkdirp(`${config.buildArtifactsCacheDir}/final`);
@@ -82,6 +84,9 @@ function setUpDirectories(config: BuilderConfig): { plan: StagingPlan; removeCon
 export async function stage(config: BuilderConfig): Promise<void> {
   const clock = new PhaseClock();
   const wantMetadata = config.outputStagingMetadata !== '';
+  // Names this staging's outputs as one set: the droplet's embedded metadata, the metadata beside it
+  // and result.json's sidecar carry it (docs/staging-metadata.md).
+  const stagingId = wantMetadata ? randomUUID() : undefined;
   clock.start('setup');
   const { plan, removeContents } = setUpDirectories(config);
   let unlockCache = () => {};
@@ -146,7 +151,8 @@ export async function stage(config: BuilderConfig): Promise<void> {
       if (wantMetadata) {
         clock.start('inventory');
         setActivity('writing the staging metadata and SBOM');
-        metadata = await writeDropletMetadata(config, plan, clock, { app: app!, buildpacks, detectOutput, sources, processTypes: staged.processTypes });
+        const facts = { stagingId: stagingId!, app: app!, buildpacks, detectOutput, sources, processTypes: staged.processTypes };
+        metadata = await writeDropletMetadata(config, plan, clock, facts);
       }
       if (hooks.length > 0) {
         clock.start('hooks:post-build');
@@ -163,7 +169,7 @@ export async function stage(config: BuilderConfig): Promise<void> {
       setActivity('packaging the droplet and the build artifacts cache');
       const packaged = await packageDroplet(config, plan);
       clock.end();
-      const beside = metadata ? metadataBeside(metadata, packaged.droplet, clock) : undefined;
+      const beside = metadata ? metadataBeside(metadata, packaged.droplet, result, clock) : undefined;
       if (hooks.length > 0) {
         clock.start('hooks:post-package');
         let besideFile: string | undefined;
@@ -184,10 +190,18 @@ export async function stage(config: BuilderConfig): Promise<void> {
         clock.end();
         if (beside) Object.assign(beside, { hooks: [...hookRunner.records], staging: { ...(beside.staging as object), phases: clock.phases } });
       }
-      packaged.commit();
-      if (beside) writeMetadataBeside(config, beside);
-      // Quirk Q7 fixed: result.json comes last, once the droplet and cache are in place.
-      writeFileAtomic(config.outputMetadata, result);
+      // Every output is written under a temporary name before the first one is renamed: a location we
+      // cannot write fails here, with the previous staging's outputs untouched.
+      const outputs = new OutputSet();
+      outputs.adopt('droplet', packaged.droplet, config.outputDroplet);
+      outputs.adopt('cache', packaged.cache, config.outputBuildArtifactsCache);
+      if (beside) {
+        outputs.write('staging-metadata', config.outputStagingMetadata, `${JSON.stringify(beside, null, 2)}\n`, 'Failed to write staging metadata: ');
+        outputs.write('sidecar', sidecarPath(config.outputMetadata), `${stagingId}\n`, 'Failed to write staging metadata: ');
+      }
+      outputs.write('result', config.outputMetadata, result);
+      // Quirk Q7 fixed: result.json comes last, once the droplet, the cache and the metadata are in place.
+      outputs.commit();
     } catch (err) {
       writeFailureResult(config, buildpackMetadata(metadataKeys, plan));
       throw err;
@@ -203,7 +217,14 @@ async function writeDropletMetadata(
   config: BuilderConfig,
   plan: StagingPlan,
   clock: PhaseClock,
-  facts: { app: { digest: string; files: number }; buildpacks: BuildpackMetadata[]; detectOutput?: string; sources: Map<string, BuildpackSourceInfo>; processTypes: Map<string, string> },
+  facts: {
+    stagingId: string;
+    app: { digest: string; files: number };
+    buildpacks: BuildpackMetadata[];
+    detectOutput?: string;
+    sources: Map<string, BuildpackSourceInfo>;
+    processTypes: Map<string, string>;
+  },
 ): Promise<Record<string, unknown>> {
   const stack = readStackInfo(process.env);
   // Loaded only when asked for: a plain staging does not pay for the SBOM code at start-up.
@@ -229,6 +250,7 @@ async function writeDropletMetadata(
   const dir = `${plan.contentsDir}/${METADATA_DIR}`;
   writeStagingFile(`${dir}/${SBOM_FILE}`, sbom);
   const metadata = stagingMetadata({
+    stagingId: facts.stagingId,
     clock,
     finishedAt,
     stack,
@@ -245,24 +267,19 @@ async function writeDropletMetadata(
   return metadata;
 }
 
-/** The copy beside the droplet also carries the droplet's digest and the packaging time. */
-function metadataBeside(metadata: Record<string, unknown>, droplet: string, clock: PhaseClock): Record<string, unknown> {
+/**
+ * The copy beside the droplet also carries the packaging time and what the droplet cannot hold about
+ * itself: its digest and size, and the digest of the result.json written with it.
+ */
+function metadataBeside(metadata: Record<string, unknown>, droplet: string, result: string, clock: PhaseClock): Record<string, unknown> {
   const finishedAt = new Date();
   const staging = metadata.staging as Record<string, unknown>;
   return {
     ...metadata,
     staging: { ...staging, finishedAt: finishedAt.toISOString(), durationMs: finishedAt.getTime() - clock.startedAt.getTime(), phases: clock.phases },
     droplet: { sha256: hashFile(droplet), size: fs.statSync(droplet).size },
+    result: { sha256: createHash('sha256').update(result).digest('hex') },
   };
-}
-
-function writeMetadataBeside(config: BuilderConfig, beside: Record<string, unknown>): void {
-  try {
-    fs.mkdirSync(path.dirname(config.outputStagingMetadata), { recursive: true, mode: 0o755 });
-    writeFileAtomic(config.outputStagingMetadata, `${JSON.stringify(beside, null, 2)}\n`);
-  } catch (err) {
-    throw new StagingError(`Failed to write staging metadata: ${goPathError('open', config.outputStagingMetadata, err)}`);
-  }
 }
 
 /** For hooks at post-build: the SBOM of what staging produced so far, in the contents directory. */

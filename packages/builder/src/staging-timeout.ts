@@ -2,7 +2,7 @@
 // a message naming what was running, e.g.
 // `Staging timed out after 5m0s (running bin/compile of buildpack 'ruby_buildpack')`.
 // The running process groups get TERM then KILL, temporaries are removed, no output is written.
-import { ExitCode, formatGoDuration } from '@cf-lifecycle/contract';
+import { ExitCode, formatGoDuration, redactUrl } from '@cf-lifecycle/contract';
 import { abortStaging } from './process-registry.ts';
 
 let activity = 'setting up';
@@ -13,7 +13,7 @@ export function setActivity(what: string): void {
 }
 
 export function runningScript(script: string, key: string): string {
-  return `running ${script} of buildpack '${key}'`;
+  return `running ${script} of buildpack '${redactUrl(key)}'`;
 }
 
 export function stagingTimedOutMessage(timeoutMs: number, what: string): string {

@@ -1,4 +1,5 @@
 // The fixture apps (buildpacks-fixtures/apps) and the lockfile formats, each to its exact components.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -167,6 +168,29 @@ describe('npm', () => {
     ]);
     expect(scan.warnings).toHaveLength(1);
     expect(scan.warnings[0]).toMatch(/^app\/node_modules\/broken\/package\.json: /);
+  });
+
+  it('a package.json that is /dev/zero or a FIFO is skipped with a warning, never read', async () => {
+    const app = tempApp({ 'node_modules/ok/package.json': JSON.stringify({ name: 'ok', version: '1.0.0' }) });
+    fs.mkdirSync(path.join(app, 'node_modules', 'zero'));
+    fs.symlinkSync('/dev/zero', path.join(app, 'node_modules', 'zero', 'package.json'));
+    fs.mkdirSync(path.join(app, 'node_modules', 'fifo'));
+    execFileSync('mkfifo', [path.join(app, 'node_modules', 'fifo', 'package.json')]);
+    const scan = await scanAppDependencies(app);
+    expect(summary(scan.dependencies)).toEqual([['pkg:npm/ok@1.0.0', 'app/node_modules/ok/package.json']]);
+    expect(scan.warnings.sort()).toEqual([
+      'app/node_modules/fifo/package.json: not a regular file; skipped',
+      'app/node_modules/zero/package.json: not a regular file; skipped',
+    ]);
+  });
+
+  it('a directory whose name is not UTF-8 is walked; its source shows the stray byte as \\xNN', async () => {
+    const app = tempApp({});
+    const dir = Buffer.concat([Buffer.from(`${app}/`), Buffer.from('caf\xe9', 'latin1')]);
+    fs.mkdirSync(dir);
+    fs.writeFileSync(Buffer.concat([dir, Buffer.from('/requirements.txt')]), 'click==8.1.3\n');
+    const scan = await scanAppDependencies(app);
+    expect(summary(scan.dependencies)).toEqual([['pkg:pypi/click@8.1.3', 'app/caf\\xe9/requirements.txt']]);
   });
 
   it('the same package from a lockfile and node_modules is one component, licenses merged', async () => {

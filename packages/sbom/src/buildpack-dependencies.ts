@@ -11,6 +11,7 @@
 //
 // Entries without a name or a version are skipped; a purl that does not parse is replaced by one
 // derived from the other fields.
+import { redactUrl } from '@cf-lifecycle/contract';
 import { dependency, ECOSYSTEMS, parsePurl, type Dependency, type Ecosystem } from './dependency.ts';
 
 export interface BuildpackInput {
@@ -23,7 +24,8 @@ export interface BuildpackInput {
 export function buildpackDependencies(buildpacks: readonly BuildpackInput[]): Dependency[] {
   const deps: Dependency[] = [];
   for (const buildpack of buildpacks) {
-    const source = `buildpack:${buildpack.key}`;
+    // A buildpack URL's credentials never reach the metadata or the SBOM.
+    const source = `buildpack:${redactUrl(buildpack.key)}`;
     const list = field(buildpack.outputMetadata, 'dependencies');
     if (!Array.isArray(list)) continue;
     for (const entry of list) {

@@ -8,6 +8,7 @@ import * as Serialize from '@cyclonedx/cyclonedx-library/Serialize';
 import * as SPDX from '@cyclonedx/cyclonedx-library/SPDX';
 import * as Spec from '@cyclonedx/cyclonedx-library/Spec';
 import { dedupeDependencies, parsePurl, type Dependency } from './dependency.ts';
+import { redactUrl } from '@cf-lifecycle/contract';
 
 /** Property names this lifecycle adds to components (CycloneDX property taxonomy: a namespace of our own). */
 export const PROPERTY = {
@@ -42,9 +43,11 @@ export function cycloneDx(input: CycloneDxInput): string {
     new Models.Component(Enums.ComponentType.Application, 'cf-buildpack-lifecycle', { version: input.lifecycleVersion, bomRef: 'tool:cf-buildpack-lifecycle' }),
   );
   for (const bp of input.buildpacks) {
-    const tool = new Models.Component(Enums.ComponentType.Application, bp.name || bp.key, { bomRef: `buildpack:${bp.key}` });
+    // A buildpack URL's credentials (`https://user:token@host/bp.zip`) never reach the SBOM.
+    const key = redactUrl(bp.key);
+    const tool = new Models.Component(Enums.ComponentType.Application, bp.name || key, { bomRef: `buildpack:${key}` });
     if (bp.version) tool.version = bp.version;
-    tool.properties.add(new Models.Property(PROPERTY.buildpackKey, bp.key));
+    tool.properties.add(new Models.Property(PROPERTY.buildpackKey, key));
     bom.metadata.tools.components.add(tool);
   }
 

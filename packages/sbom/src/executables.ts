@@ -4,6 +4,7 @@
 // rebuilding (restaging). Shared libraries count as dynamic.
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { displayName, joinBytes } from './byte-paths.ts';
 
 const PT_DYNAMIC = 2;
 const PT_INTERP = 3;
@@ -16,48 +17,49 @@ const DF_1_PIE = 0x08000000;
 export type ElfLinking = 'static' | 'dynamic';
 
 export interface Executables {
-  /** Statically linked ELF executables, paths relative to the root (`/`-separated), sorted. */
+  /** Statically linked ELF executables, paths relative to the root (`/`-separated, byte order; bytes that are not UTF-8 as `\xNN`). */
   static: string[];
   /** How many dynamically linked ELF files (executables and shared libraries). */
   dynamic: number;
 }
 
 export async function findExecutables(root: string): Promise<Executables> {
-  const base = path.resolve(root);
-  const files: string[] = [];
-  const walk = async (rel: string): Promise<void> => {
-    let entries: import('node:fs').Dirent[];
+  const base = Buffer.from(path.resolve(root));
+  // Names as bytes (byte-paths.ts): a file whose name is not UTF-8 is read like any other.
+  const files: Buffer[] = [];
+  const walk = async (rel: Buffer): Promise<void> => {
+    let entries: Array<import('node:fs').Dirent<Buffer>>;
     try {
-      entries = await fs.readdir(path.join(base, rel), { withFileTypes: true });
+      entries = await fs.readdir(joinBytes(base, rel), { withFileTypes: true, encoding: 'buffer' });
     } catch {
       return;
     }
     for (const e of entries) {
-      const child = rel === '' ? e.name : `${rel}/${e.name}`;
+      const child = joinBytes(rel, e.name);
       if (e.isDirectory()) await walk(child);
       else if (e.isFile()) files.push(child);
     }
   };
-  await walk('');
+  await walk(Buffer.alloc(0));
 
-  const result: Executables = { static: [], dynamic: 0 };
+  const found: Buffer[] = [];
+  let dynamic = 0;
   let next = 0;
   // A few files at a time: droplets with node_modules hold tens of thousands of small files.
   const worker = async (): Promise<void> => {
     while (next < files.length) {
       const rel = files[next++]!;
-      const linking = await elfLinking(path.join(base, rel)).catch(() => undefined);
-      if (linking === 'static') result.static.push(rel);
-      else if (linking === 'dynamic') result.dynamic++;
+      const linking = await elfLinking(joinBytes(base, rel)).catch(() => undefined);
+      if (linking === 'static') found.push(rel);
+      else if (linking === 'dynamic') dynamic++;
     }
   };
   await Promise.all(Array.from({ length: 16 }, worker));
-  result.static.sort();
-  return result;
+  return { static: found.sort(Buffer.compare).map(displayName), dynamic };
 }
 
 /** How an ELF file links; undefined for anything that is not an ELF executable or shared object. */
-export async function elfLinking(file: string): Promise<ElfLinking | undefined> {
+export async function elfLinking(file: string | Buffer): Promise<ElfLinking | undefined> {
   const fh = await fs.open(file, 'r');
   try {
     const header = Buffer.alloc(64);

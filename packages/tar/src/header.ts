@@ -4,7 +4,7 @@
 // user or group names, no access or change times, so equal entries give equal bytes (OCI layer
 // digests depend on it). Read as ustar, GNU (base-256 numbers) or old v7.
 import { TarFormatError } from './errors.ts';
-import { paxRecord } from './pax.ts';
+import { paxRecordBytes } from './pax.ts';
 
 export type TarType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'char' | 'block' | 'fifo';
 
@@ -51,24 +51,41 @@ export function padding(size: number): number {
   return (BLOCK - (size % BLOCK)) % BLOCK;
 }
 
-/** The header block(s) for one entry: a PAX header when needed, then the ustar header. */
-export function encodeHeader(entry: TarHeader): Buffer {
-  const name = entry.type === 'dir' ? `${entry.path}/` : entry.path;
-  const pax: Array<[string, string]> = [];
+/**
+ * What `encodeHeader` takes: a TarHeader whose path and link target may be raw bytes. File names are
+ * bytes on Linux and need not be UTF-8 (`caf\xe9.txt` in Latin-1): they are stored as they are.
+ */
+export type EncodableHeader = Omit<TarHeader, 'path' | 'linkname'> & { path: string | Buffer; linkname?: string | Buffer };
+
+const SLASH = 0x2f;
+const NO_BYTES = Buffer.alloc(0);
+
+const bytesOf = (text: string | Buffer | undefined): Buffer => (text === undefined ? NO_BYTES : Buffer.isBuffer(text) ? text : Buffer.from(text, 'utf8'));
+
+/**
+ * The header block(s) for one entry: a PAX header when needed, then the ustar header. Names that are
+ * not UTF-8 are written as GNU tar writes them: the raw bytes in the ustar fields when they fit, else
+ * raw bytes in the PAX `path`/`linkpath` record (GNU tar reads them back byte for byte; it does not know
+ * POSIX's `hdrcharset=BINARY` and warns about it on every read, so that record is not written).
+ */
+export function encodeHeader(entry: EncodableHeader): Buffer {
+  const pathBytes = bytesOf(entry.path);
+  const name = entry.type === 'dir' ? Buffer.concat([pathBytes, Buffer.from('/')]) : pathBytes;
+  const pax: Array<[string, Buffer]> = [];
   const split = splitUstarPath(name);
   if (!split) pax.push(['path', name]);
-  const linkname = entry.linkname ?? '';
-  if (Buffer.byteLength(linkname) > 100) pax.push(['linkpath', linkname]);
+  const linkname = bytesOf(entry.linkname);
+  if (linkname.length > 100) pax.push(['linkpath', linkname]);
   const size = entry.type === 'file' ? entry.size : 0;
-  if (size > MAX_OCTAL_12) pax.push(['size', String(size)]);
-  if (entry.uid > MAX_OCTAL_8) pax.push(['uid', String(entry.uid)]);
-  if (entry.gid > MAX_OCTAL_8) pax.push(['gid', String(entry.gid)]);
+  if (size > MAX_OCTAL_12) pax.push(['size', Buffer.from(String(size))]);
+  if (entry.uid > MAX_OCTAL_8) pax.push(['uid', Buffer.from(String(entry.uid))]);
+  if (entry.gid > MAX_OCTAL_8) pax.push(['gid', Buffer.from(String(entry.gid))]);
   const mtime = Math.max(0, Math.floor(entry.mtime));
-  if (mtime > MAX_OCTAL_12) pax.push(['mtime', String(mtime)]);
+  if (mtime > MAX_OCTAL_12) pax.push(['mtime', Buffer.from(String(mtime))]);
 
   const ustar = ustarBlock({
     name: split ? split.name : name,
-    prefix: split ? split.prefix : '',
+    prefix: split ? split.prefix : NO_BYTES,
     mode: entry.mode & 0o7777,
     uid: Math.min(entry.uid, MAX_OCTAL_8),
     gid: Math.min(entry.gid, MAX_OCTAL_8),
@@ -81,18 +98,20 @@ export function encodeHeader(entry: TarHeader): Buffer {
   });
   if (pax.length === 0) return ustar;
 
-  const body = Buffer.from(pax.map(([key, value]) => paxRecord(key, value)).join(''), 'utf8');
-  const base = name.replace(/\/$/, '').split('/').pop() ?? '';
+  const body = Buffer.concat(pax.map(([key, value]) => paxRecordBytes(key, value)));
+  // The last component of the name (without a directory's trailing slash).
+  const end = name[name.length - 1] === SLASH ? name.length - 1 : name.length;
+  const base = name.subarray(name.lastIndexOf(SLASH, end - 1) + 1, end);
   const paxHeader = ustarBlock({
-    name: `PaxHeaders/${base}`,
-    prefix: '',
+    name: Buffer.concat([Buffer.from('PaxHeaders/'), base]),
+    prefix: NO_BYTES,
     mode: 0o644,
     uid: 0,
     gid: 0,
     size: body.length,
     mtime: Math.min(mtime, MAX_OCTAL_12),
     typeflag: 'x',
-    linkname: '',
+    linkname: NO_BYTES,
     devmajor: 0,
     devminor: 0,
   });
@@ -100,46 +119,41 @@ export function encodeHeader(entry: TarHeader): Buffer {
 }
 
 /** ustar's name and prefix for a path, or undefined when it needs a PAX `path`. */
-function splitUstarPath(name: string): { name: string; prefix: string } | undefined {
-  const bytes = Buffer.byteLength(name);
-  if (bytes <= 100) return { name, prefix: '' };
-  if (bytes > 256) return undefined;
+function splitUstarPath(name: Buffer): { name: Buffer; prefix: Buffer } | undefined {
+  if (name.length <= 100) return { name, prefix: NO_BYTES };
+  if (name.length > 256) return undefined;
   // The prefix ends at a slash; a directory's own trailing slash cannot be the split point.
   for (let i = name.length - 2; i > 0; i--) {
-    if (name[i] !== '/') continue;
-    const prefix = name.slice(0, i);
-    const rest = name.slice(i + 1);
-    if (Buffer.byteLength(rest) > 100) break;
-    if (Buffer.byteLength(prefix) <= 155) return { name: rest, prefix };
+    if (name[i] !== SLASH) continue;
+    const rest = name.length - i - 1;
+    if (rest > 100) break;
+    if (i <= 155) return { name: name.subarray(i + 1), prefix: name.subarray(0, i) };
   }
   return undefined;
 }
 
-/** The UTF-8 bytes of `text` into a field, cut at `width` bytes (even inside a character). */
-function writeText(block: Buffer, text: string, offset: number, width: number): void {
-  if (text.length === 0) return;
-  // Headers are written per file of a droplet: skip the copy when the text fits (at most 3 bytes per UTF-16 unit).
-  if (text.length * 3 <= width || Buffer.byteLength(text) <= width) block.write(text, offset, width, 'utf8');
-  else Buffer.from(text, 'utf8').copy(block, offset, 0, width);
+/** `bytes` into a field, cut at `width` bytes (even inside a character). */
+function writeBytes(block: Buffer, bytes: Buffer, offset: number, width: number): void {
+  if (bytes.length > 0) bytes.copy(block, offset, 0, Math.min(width, bytes.length));
 }
 
 interface UstarFields {
-  name: string;
-  prefix: string;
+  name: Buffer;
+  prefix: Buffer;
   mode: number;
   uid: number;
   gid: number;
   size: number;
   mtime: number;
   typeflag: string;
-  linkname: string;
+  linkname: Buffer;
   devmajor: number;
   devminor: number;
 }
 
 function ustarBlock(f: UstarFields): Buffer {
   const block = Buffer.alloc(BLOCK);
-  writeText(block, f.name, 0, 100);
+  writeBytes(block, f.name, 0, 100);
   writeOctal(block, f.mode, 100, 8);
   writeOctal(block, f.uid, 108, 8);
   writeOctal(block, f.gid, 116, 8);
@@ -147,11 +161,11 @@ function ustarBlock(f: UstarFields): Buffer {
   writeOctal(block, f.mtime, 136, 12);
   block.fill(0x20, 148, 156);
   block.write(f.typeflag, 156, 'latin1');
-  writeText(block, f.linkname, 157, 100);
+  writeBytes(block, f.linkname, 157, 100);
   block.write('ustar\u000000', 257, 'latin1');
   writeOctal(block, f.devmajor, 329, 8);
   writeOctal(block, f.devminor, 337, 8);
-  writeText(block, f.prefix, 345, 155);
+  writeBytes(block, f.prefix, 345, 155);
   let sum = 0;
   for (let i = 0; i < BLOCK; i++) sum += block[i]!;
   block.write(`${sum.toString(8).padStart(6, '0')}\u0000 `, 148, 'latin1');

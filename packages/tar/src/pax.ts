@@ -9,6 +9,14 @@ export function paxRecord(key: string, value: string): string {
   return `${length} ${key}=${value}\n`;
 }
 
+/** A record whose value is raw bytes (a file name that is not UTF-8 is stored as it is, as GNU tar does). */
+export function paxRecordBytes(key: string, value: Buffer): Buffer {
+  const rest = Buffer.byteLength(` ${key}=\n`) + value.length;
+  let length = rest + String(rest).length;
+  if (String(length).length !== String(rest).length) length = rest + String(length).length;
+  return Buffer.concat([Buffer.from(`${length} ${key}=`), value, Buffer.from('\n')]);
+}
+
 /** The records of a PAX extended header body; later keys win. */
 export function parsePax(body: Buffer): Record<string, string> {
   const records: Record<string, string> = {};

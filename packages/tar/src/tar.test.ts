@@ -75,6 +75,19 @@ describe('tar writer', () => {
     expect(block.length).toBe(512);
     expect(block.toString('latin1', 345, 345 + 120)).toBe('p'.repeat(120));
   });
+
+  it('writes names that are not UTF-8 as raw bytes: in ustar when they fit, else in a PAX path record (no hdrcharset)', () => {
+    const short = encodeHeader({ ...base, path: Buffer.from('./caf\xe9.txt', 'latin1'), type: 'file' });
+    expect(short.length).toBe(512);
+    expect(short.subarray(0, 11).equals(Buffer.from('./caf\xe9.txt\0', 'latin1'))).toBe(true);
+    const name = Buffer.from(`./${'l'.repeat(120)}\xe9`, 'latin1');
+    const long = encodeHeader({ ...base, path: name, type: 'symlink', linkname: Buffer.from(`${'t'.repeat(110)}\xe9`, 'latin1') });
+    const body = long.subarray(512, 512 + parseInt(long.toString('latin1', 124, 135), 8));
+    expect(body.includes(Buffer.concat([Buffer.from('path='), name, Buffer.from('\n')]))).toBe(true);
+    expect(body.includes(Buffer.concat([Buffer.from('linkpath='), Buffer.from(`${'t'.repeat(110)}\xe9`, 'latin1'), Buffer.from('\n')]))).toBe(true);
+    expect(body.includes(Buffer.from('hdrcharset'))).toBe(false);
+    for (const record of body.toString('latin1').split('\n').filter(Boolean)) expect(Number(record.split(' ')[0])).toBe(record.length + 1);
+  });
 });
 
 describe('tar reader', () => {

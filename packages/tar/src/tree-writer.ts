@@ -5,7 +5,7 @@
 // from their descriptor straight into the sink's buffers. Headers come from the shared encoder.
 import fs from 'node:fs';
 import path from 'node:path';
-import { BLOCK, encodeHeader, padding, type TarHeader } from './header.ts';
+import { BLOCK, encodeHeader, padding, type EncodableHeader } from './header.ts';
 
 export interface TarOptions {
   /** Sorted entries, mtime fixed to `mtime`, owners 0:0: the same tree gives the same bytes. */
@@ -14,11 +14,14 @@ export interface TarOptions {
 
 /**
  * The tree to archive: `dir` is stored as `./`, its entries as `./<name>`; `graft` adds top-level
- * entries from elsewhere (the droplet's `./app` is the build directory itself, never copied).
+ * entries from elsewhere (the droplet's `./app` is the build directory itself, never copied); `first`
+ * names top-level entries that come before all others, in that order, when they exist (the droplet's
+ * `./.cf-lifecycle`, so a reader finds the metadata without reading past the app).
  */
 export interface TarTree {
   dir: string;
   graft?: Record<string, string>;
+  first?: readonly string[];
 }
 
 /** Where the tar stream goes: bytes, and file contents read straight from a descriptor. */
@@ -28,30 +31,38 @@ export interface TarSink {
   writeFromFile(fd: number, length: number): Promise<number>;
 }
 
-/** Writes sources as one tar stream into `sink`; resolves once the end-of-archive blocks are written. */
+const SLASH = Buffer.from('/');
+const join = (dir: Buffer, name: Buffer): Buffer => Buffer.concat([dir, SLASH, name]);
+const byteOrder = (a: Buffer, b: Buffer): number => Buffer.compare(a, b);
+
+/**
+ * Writes sources as one tar stream into `sink`; resolves once the end-of-archive blocks are written.
+ * Names are handled as bytes from readdir to the header (Buffer paths throughout): a file name that
+ * is not UTF-8 reaches the archive unchanged, as it does with GNU tar.
+ */
 export async function writeTar(tree: TarTree, out: TarSink, opts: TarOptions = {}): Promise<void> {
   const sink = (chunk: Buffer) => out.write(chunk);
-  const hardLinks = new Map<string, string>();
+  const hardLinks = new Map<string, Buffer>();
 
   const owner = (st: fs.Stats) => (opts.reproducible ? { uid: 0, gid: 0 } : { uid: st.uid, gid: st.gid });
   const mtimeOf = (st: fs.Stats) => (opts.reproducible ? opts.reproducible.mtime : Math.floor(st.mtimeMs / 1000));
 
-  const header = (h: TarHeader) => sink(encodeHeader(h));
+  const header = (h: EncodableHeader) => sink(encodeHeader(h));
 
-  const entry = async (full: string, name: string, st: fs.Stats): Promise<void> => {
+  const entry = async (full: Buffer, name: Buffer, st: fs.Stats): Promise<void> => {
     const base = { path: name, mode: st.mode, ...owner(st), mtime: mtimeOf(st), size: 0 };
     if (st.isDirectory()) {
       await header({ ...base, type: 'dir' });
-      const children = fs.readdirSync(full);
-      if (opts.reproducible) children.sort();
+      const children = fs.readdirSync(full, { encoding: 'buffer' });
+      if (opts.reproducible) children.sort(byteOrder);
       for (const child of children) {
-        const childFull = path.join(full, child);
-        await entry(childFull, `${name}/${child}`, fs.lstatSync(childFull));
+        const childFull = join(full, child);
+        await entry(childFull, join(name, child), fs.lstatSync(childFull));
       }
       return;
     }
     if (st.isSymbolicLink()) {
-      await header({ ...base, type: 'symlink', linkname: fs.readlinkSync(full) });
+      await header({ ...base, type: 'symlink', linkname: fs.readlinkSync(full, { encoding: 'buffer' }) });
       return;
     }
     if (st.isSocket()) return;
@@ -93,12 +104,24 @@ export async function writeTar(tree: TarTree, out: TarSink, opts: TarOptions = {
   const rootStat = fs.lstatSync(tree.dir);
   // `.` as a directory is written `./`, as GNU tar writes the root of `tar -C dir .`.
   await header({ path: '.', mode: rootStat.mode, ...owner(rootStat), mtime: mtimeOf(rootStat), size: 0, type: 'dir' });
-  const grafts = tree.graft ?? {};
-  let names = [...Object.keys(grafts), ...fs.readdirSync(tree.dir).filter((n) => !(n in grafts))];
-  if (opts.reproducible) names = names.sort();
-  for (const name of names) {
-    const full = grafts[name] ?? path.join(tree.dir, name);
-    await entry(full, `./${name}`, fs.lstatSync(full));
+  const dir = Buffer.from(tree.dir);
+  const grafts = Object.entries(tree.graft ?? {}).map(([name, from]) => ({ name: Buffer.from(name), full: Buffer.from(from) }));
+  const own = fs
+    .readdirSync(dir, { encoding: 'buffer' })
+    .filter((n) => !grafts.some((g) => g.name.equals(n)))
+    .map((name) => ({ name, full: join(dir, name) }));
+  let top = [...grafts, ...own];
+  if (opts.reproducible) top.sort((a, b) => byteOrder(a.name, b.name));
+  const first = (tree.first ?? []).map((n) => Buffer.from(n));
+  if (first.length > 0) {
+    const rank = (n: Buffer) => {
+      const i = first.findIndex((f) => f.equals(n));
+      return i === -1 ? first.length : i;
+    };
+    // A stable sort: everything else keeps its order.
+    top = top.map((t, i) => ({ t, i })).sort((a, b) => rank(a.t.name) - rank(b.t.name) || a.i - b.i).map(({ t }) => t);
   }
+  const dot = Buffer.from('.');
+  for (const { name, full } of top) await entry(full, join(dot, name), fs.lstatSync(full));
   await sink(Buffer.alloc(BLOCK * 2));
 }

@@ -8,14 +8,14 @@ import { StagingError, goErrnoText, goPathError } from '@cf-lifecycle/contract';
 import { writeTar, type TarTree } from '@cf-lifecycle/tar';
 import type { BuilderConfig } from '../config.ts';
 import type { StagingPlan } from '../plan.ts';
-import { commit, temporaryBeside } from './atomic.ts';
+import { temporaryBeside } from './atomic.ts';
 import { ParallelGzipWriter } from './parallel-gzip.ts';
+import { METADATA_DIR } from './staging-metadata.ts';
 
-/** The two archives, complete under temporary names; `commit()` gives them their names. */
+/** The two archives, complete under temporary names; the staging's OutputSet gives them their names. */
 export interface PackagedDroplet {
   droplet: string;
   cache: string;
-  commit(): void;
 }
 
 /** Go-style rendering of a file-system error (`write /tmp/x: no space left on device`). */
@@ -64,21 +64,16 @@ export async function packageDroplet(config: BuilderConfig, plan: StagingPlan): 
     throw new StagingError('Failed to copy compiled droplet: exit status 1');
   }
 
-  const droplet = await archive({ dir: plan.contentsDir, graft: { app: config.buildDir } }, config.outputDroplet, config, (d) => `Failed to compress droplet filesystem: ${d}`);
+  // The staging metadata and SBOM come first: a reader gets them without decompressing the app.
+  const tree = { dir: plan.contentsDir, graft: { app: config.buildDir }, first: [METADATA_DIR] };
+  const droplet = await archive(tree, config.outputDroplet, config, (d) => `Failed to compress droplet filesystem: ${d}`);
   try {
     fs.mkdirSync(path.dirname(config.outputBuildArtifactsCache), { recursive: true, mode: 0o755 });
   } catch (err) {
     throw new StagingError(`Failed to create output build artifacts cache dir: ${goPathError('mkdir', path.dirname(config.outputBuildArtifactsCache), err)}`);
   }
   const cache = await archive({ dir: config.buildArtifactsCacheDir }, config.outputBuildArtifactsCache, config, (d) => `Failed to compress build artifacts: ${d}`);
-  // Both archives are complete; they take their names only when the caller commits (a failure
-  // before that leaves neither).
-  return {
-    droplet,
-    cache,
-    commit: () => {
-      commit(droplet, config.outputDroplet);
-      commit(cache, config.outputBuildArtifactsCache);
-    },
-  };
+  // Both archives are complete; they take their names only when the caller commits the whole set (a
+  // failure before that leaves neither).
+  return { droplet, cache };
 }

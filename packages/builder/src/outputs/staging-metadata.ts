@@ -4,7 +4,8 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { BuildpackMetadata } from '@cf-lifecycle/contract';
+import { readTextBounded } from '@cf-lifecycle/files';
+import { redactUrl, type BuildpackMetadata } from '@cf-lifecycle/contract';
 import type { BuildpackSourceInfo } from '../phases/download.ts';
 
 declare const LIFECYCLE_VERSION: string | undefined;
@@ -41,11 +42,14 @@ export interface StackInfo {
 /** Where stacks built by this project record themselves (rootfs/README.md). */
 export const STACK_VERSION_FILES = ['/etc/cf-stack/version.json', '/etc/cf-lifecycle/stack.json'];
 
+/** A stack's version file is a few hundred bytes; a larger one (or not a file) is not read. */
+export const STACK_FILE_LIMIT = 64 * 1024;
+
 /** The stack from its version file, falling back to CF_STACK. */
 export function readStackInfo(env: NodeJS.ProcessEnv, files = STACK_VERSION_FILES): StackInfo {
   for (const file of files) {
     try {
-      const doc = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+      const doc = JSON.parse(readTextBounded(file, { maxBytes: STACK_FILE_LIMIT })) as Record<string, unknown>;
       if (typeof doc.name === 'string') return { ...doc, name: doc.name, version: typeof doc.version === 'string' ? doc.version : undefined, source: 'version-file' };
     } catch {
       // not this one
@@ -56,37 +60,39 @@ export function readStackInfo(env: NodeJS.ProcessEnv, files = STACK_VERSION_FILE
 }
 
 /**
- * A digest of the app bits: sha256 over every entry in sorted path order (path, type, mode, and the
+ * A digest of the app bits: sha256 over every entry in path order (path bytes, type, mode, and the
  * content's sha256 or the link target). Equal trees give equal digests whatever their timestamps.
+ * Names are bytes throughout (Buffer paths): a file name that is not UTF-8 is hashed as it is.
  */
 export function appDigest(dir: string): { digest: string; files: number } {
   const outer = createHash('sha256');
   let files = 0;
-  const walk = (rel: string) => {
-    const entries = fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const entry of entries) {
-      const relPath = rel ? `${rel}/${entry.name}` : entry.name;
-      const full = path.join(dir, relPath);
-      const stat = fs.lstatSync(full);
+  const slash = Buffer.from('/');
+  const walk = (full: Buffer, rel: Buffer | undefined) => {
+    const names = fs.readdirSync(full, { encoding: 'buffer' }).sort(Buffer.compare);
+    for (const name of names) {
+      const relPath = rel ? Buffer.concat([rel, slash, name]) : name;
+      const child = Buffer.concat([full, slash, name]);
+      const stat = fs.lstatSync(child);
       const mode = (stat.mode & 0o7777).toString(8);
-      if (entry.isDirectory()) {
-        outer.update(`d ${mode} ${relPath}\n`);
-        walk(relPath);
-      } else if (entry.isSymbolicLink()) {
-        outer.update(`l ${relPath} -> ${fs.readlinkSync(full)}\n`);
-      } else if (entry.isFile()) {
+      if (stat.isDirectory()) {
+        outer.update(`d ${mode} `).update(relPath).update('\n');
+        walk(child, relPath);
+      } else if (stat.isSymbolicLink()) {
+        outer.update('l ').update(relPath).update(' -> ').update(fs.readlinkSync(child, { encoding: 'buffer' })).update('\n');
+      } else if (stat.isFile()) {
         files += 1;
-        outer.update(`f ${mode} ${relPath} ${hashFile(full)}\n`);
+        outer.update(`f ${mode} `).update(relPath).update(` ${hashFile(child)}\n`);
       } else {
-        outer.update(`o ${relPath}\n`);
+        outer.update('o ').update(relPath).update('\n');
       }
     }
   };
-  walk('');
+  walk(Buffer.from(path.resolve(dir)), undefined);
   return { digest: `sha256:${outer.digest('hex')}`, files };
 }
 
-export function hashFile(file: string): string {
+export function hashFile(file: string | Buffer): string {
   const hash = createHash('sha256');
   const fd = fs.openSync(file, 'r');
   const buf = Buffer.allocUnsafe(1 << 20);
@@ -103,6 +109,8 @@ export function hashFile(file: string): string {
 }
 
 export interface MetadataInput {
+  /** A random UUID v4 naming this staging's outputs as one set (docs/staging-metadata.md). */
+  stagingId: string;
   clock: PhaseClock;
   finishedAt: Date;
   stack: StackInfo;
@@ -117,10 +125,15 @@ export interface MetadataInput {
   hooks: unknown[];
 }
 
+function redactSource(source: BuildpackSourceInfo): BuildpackSourceInfo {
+  return source.type === 'directory' ? source : { ...source, url: redactUrl(source.url) };
+}
+
 export function stagingMetadata(input: MetadataInput): Record<string, unknown> {
   const last = input.buildpacks.length - 1;
   return {
     schemaVersion: 1,
+    stagingId: input.stagingId,
     lifecycle: { name: 'cf-buildpack-lifecycle', version: typeof LIFECYCLE_VERSION === 'string' ? LIFECYCLE_VERSION : 'dev' },
     stack: input.stack,
     staging: {
@@ -130,12 +143,13 @@ export function stagingMetadata(input: MetadataInput): Record<string, unknown> {
       phases: input.clock.phases,
     },
     app: input.app,
+    // result.json keeps a buildpack URL as given (the contract); here its credentials are redacted.
     buildpacks: input.buildpacks.map((bp, i) => ({
-      key: bp.key,
+      key: redactUrl(bp.key),
       name: bp.name,
       ...(bp.version ? { version: bp.version } : {}),
       ...(i === last && input.detectOutput !== undefined ? { detectOutput: input.detectOutput } : {}),
-      source: input.sources.get(bp.key) ?? { type: 'directory' },
+      source: redactSource(input.sources.get(bp.key) ?? { type: 'directory' }),
     })),
     processTypes: Object.fromEntries(input.processTypes),
     dependencies: input.dependencies,

@@ -90,7 +90,13 @@ async function runDetect(job: DetectJob, key: string, config: BuilderConfig): Pr
   }
   // Quirk Q12 kept: all three execute bits, else a warning (on stdout, quirk Q36) and still try it.
   if ((mode & 0o111) !== 0o111) job.write('stdout', "WARNING: buildpack script '/bin/detect' is not executable\n");
-  const result = await runScript(script, [config.buildDir], { capture: 'stdout', onStderr: (d) => job.write('stderr', d), signal: job.abort.signal });
+  // A finished detect's group is ended (as exec hooks' are): nothing it started in the background runs on.
+  const result = await runScript(script, [config.buildDir], {
+    capture: 'stdout',
+    onStderr: (d) => job.write('stderr', d),
+    signal: job.abort.signal,
+    endGroupOnExit: true,
+  });
   // The detect output names the buildpack: of a script printing more, runScript keeps the first CAPTURE_LIMIT bytes.
   if (result.failure === undefined) job.result = { key, root, detectOutput: result.stdout.replace(/[\r\n]+$/, '') };
 }

@@ -1,5 +1,6 @@
 // Process types from launch.yml, `bin/release` and the Procfile (CONTRACT §2.12).
 import fs from 'node:fs';
+import { readTextBounded } from '@cf-lifecycle/files';
 import {
   ProcfileInvalidError,
   ReleaseFailedError,
@@ -20,13 +21,36 @@ import { runningScript, setActivity } from '../staging-timeout.ts';
 /** `bin/release` prints a small YAML document; more than this is refused rather than held and parsed. */
 export const RELEASE_OUTPUT_LIMIT = 1024 * 1024;
 
-/** Reads a file; undefined when it does not exist. Other errors are Go-rendered. */
+/**
+ * A Procfile or launch.yml is a few lines; more than this is refused, as is anything but a regular
+ * file (`/dev/zero`, a FIFO): an app or a buildpack could otherwise hold staging or fill its memory.
+ */
+export const PROCESS_FILE_LIMIT = 1024 * 1024;
+
+/**
+ * Reads a file; undefined when it does not exist. A directory and other open errors are Go-rendered as
+ * the reference reports them (`read <file>: is a directory`); a device, a FIFO or a file over the cap
+ * is one line of its own (`<file> is a character device; give a regular file`).
+ */
 function readOptional(path: string): string | undefined {
+  let isDirectory: boolean;
   try {
-    return fs.readFileSync(path, 'utf8');
+    isDirectory = fs.statSync(path).isDirectory();
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new StagingError(goPathError((err as NodeJS.ErrnoException).code === 'EISDIR' ? 'read' : 'open', path, err));
+    throw new StagingError(goPathError('open', path, err));
+  }
+  if (isDirectory) throw new StagingError(goPathError('read', path, Object.assign(new Error('is a directory'), { code: 'EISDIR' })));
+  try {
+    // Opened once without blocking (a FIFO) only to render an open error as Go does.
+    fs.closeSync(fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK));
+  } catch (err) {
+    throw new StagingError(goPathError('open', path, err));
+  }
+  try {
+    return readTextBounded(path, { maxBytes: PROCESS_FILE_LIMIT });
+  } catch (err) {
+    throw new StagingError((err as Error).message);
   }
 }
 

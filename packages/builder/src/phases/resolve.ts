@@ -1,6 +1,6 @@
 // Resolving a buildpack key to the directory that holds its `bin/` (CONTRACT §2.4).
 import fs from 'node:fs';
-import { StagingError, buildpackDirs } from '@cf-lifecycle/contract';
+import { StagingError, buildpackDirs, redactUrl } from '@cf-lifecycle/contract';
 import type { BuilderConfig } from '../config.ts';
 
 /** Any file type counts (quirk Q34 kept: a plain file named `bin` satisfies the test). */
@@ -33,9 +33,9 @@ export function resolveBuildpackRoot(key: string, config: BuilderConfig): string
   }
   if (entries === undefined) {
     // Quirk Q13 fixed: name the directory that failed and the key, not the xxhash path twice.
-    throw new StagingError(`Failed to read buildpack directory '${dir}' for buildpack '${key}'`);
+    throw new StagingError(`Failed to read buildpack directory '${dir}' for buildpack '${redactUrl(key)}'`);
   }
   // A zip with one top-level folder: one level of nesting only.
   if (entries.length === 1 && exists(`${dir}/${entries[0]}/bin`)) return `${dir}/${entries[0]}`;
-  throw new StagingError(`malformed buildpack does not contain a /bin dir: ${key}`);
+  throw new StagingError(`malformed buildpack does not contain a /bin dir: ${redactUrl(key)}`);
 }

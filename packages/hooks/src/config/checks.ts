@@ -1,6 +1,7 @@
 // File checks done when hooks are loaded, so a broken setup fails before staging starts.
 import fs from 'node:fs';
 import tls from 'node:tls';
+import { FileInputError, readTextBounded } from '@cf-lifecycle/files';
 import { HookConfigError } from '../errors.ts';
 import { SecretFileError, readSecret } from '../secrets.ts';
 
@@ -19,7 +20,34 @@ export function checkExecutable(file: string, what: string): void {
   }
 }
 
+/**
+ * Caps on the files read while the hooks are loaded (docs/security.md, "Limits"): a config file or a
+ * licence list of more is refused, as is anything but a regular file (`/dev/zero`, a FIFO, a
+ * directory) — read whole, they would hold staging or fill its memory.
+ */
+export const CONFIG_FILE_LIMIT = 1024 * 1024;
+export const CA_FILE_LIMIT = 1024 * 1024;
+export const SECRET_FILE_LIMIT = 64 * 1024;
+
+/** `file`'s text: a regular file of at most `maxBytes`, or a HookConfigError of one line. */
+function readBounded(file: string, what: string, maxBytes: number, describe: (err: unknown) => string): string {
+  try {
+    // A missing or unreadable file keeps its usual message; only what the file is and its size are new.
+    fs.statSync(file);
+  } catch (err) {
+    throw new HookConfigError(`${what}: ${describe(err)}`);
+  }
+  try {
+    return readTextBounded(file, { maxBytes });
+  } catch (err) {
+    if (err instanceof FileInputError) throw new HookConfigError(`${what}: ${err.message}`);
+    throw err;
+  }
+}
+
 export function checkSecretFile(file: string, what: string): void {
+  // Checked before readSecret reads it whole: a secret is a few dozen bytes.
+  readBounded(file, what, SECRET_FILE_LIMIT, (err) => `cannot read secret file ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
   try {
     readSecret(file); // read to validate only: the secret is never kept
   } catch (err) {
@@ -29,12 +57,7 @@ export function checkSecretFile(file: string, what: string): void {
 }
 
 export function checkCaFile(file: string, what: string): void {
-  let pem: string;
-  try {
-    pem = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new HookConfigError(`${what}: cannot read CA file ${file}: ${errnoText(err)}`);
-  }
+  const pem = readBounded(file, what, CA_FILE_LIMIT, (err) => `cannot read CA file ${file}: ${errnoText(err)}`);
   if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new HookConfigError(`${what}: CA file ${file} holds no PEM certificate`);
   try {
     tls.createSecureContext({ ca: pem });
@@ -44,11 +67,7 @@ export function checkCaFile(file: string, what: string): void {
 }
 
 export function readableFile(file: string, what: string): string {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new HookConfigError(`${what}: cannot read ${file}: ${errnoText(err)}`);
-  }
+  return readBounded(file, what, CONFIG_FILE_LIMIT, (err) => `cannot read ${file}: ${errnoText(err)}`);
 }
 
 export function checkDirectory(dir: string, what: string): void {
