@@ -102,8 +102,10 @@ export function resolveSpec(spec: ContainerSpec): ResolvedSpec {
   const id = spec.id ?? newContainerId();
   if (!ID_PATTERN.test(id)) throw new RunnerError(`invalid container id ${JSON.stringify(id)}: use letters, digits, '_', '+', '-' and '.'`);
 
-  const rootfs = path.resolve(spec.rootfs);
+  let rootfs = path.resolve(spec.rootfs);
   if (!fs.statSync(rootfs, { throwIfNoEntry: false })?.isDirectory()) throw new RunnerError(`rootfs ${rootfs} is not a directory`);
+  // runc refuses a rootfs reached through a symlink ("invalid rootfs: not an absolute path, or a symlink").
+  rootfs = fs.realpathSync(rootfs);
   if (spec.args.length === 0) throw new RunnerError('args is empty: give the process to run');
   if (!path.posix.isAbsolute(spec.cwd)) throw new RunnerError(`cwd must be an absolute path inside the container, not ${JSON.stringify(spec.cwd)}`);
 

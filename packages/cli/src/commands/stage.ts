@@ -71,8 +71,8 @@ export async function stage(appDir: string, opts: StageOptions, log: Logger): Pr
     fs.mkdirSync(cache, { mode: 0o755 });
     const cacheFile = appCacheFile(appDir);
     if (await restoreAppCache(cacheFile, cache, (message) => log.warn(message))) log.info(`restored the build cache from ${cacheFile}`);
-    // The mount points of /tmp/lifecycle and /home/vcap, made before staging code could make them anything else.
-    fs.mkdirSync(path.join(ws.tmp, 'lifecycle'), { mode: 0o755 });
+    // The mount point of /tmp/lifecycle, made before staging code could make it anything else.
+    if (inContainer) fs.mkdirSync(path.join(ws.tmp, 'lifecycle'), { mode: 0o755 });
     const builderHooks = hooks && hooks.builder.length > 0 ? await prepareBuilderHooks(hooks.builder, ws, inContainer) : undefined;
     if (hostUser !== 'root') {
       chownVcap(ws.tmp);

@@ -1,7 +1,8 @@
 // `droplet stage --host`: the builder on this machine, without a container. As root it runs as vcap
 // (2000:2000) unless `--host-user root` says otherwise, so buildpacks never run as root by default; as
 // any other user it runs as that user. Either way as root it runs in a pid namespace of its own
-// (unshare --pid --fork --kill-child), so when it ends the kernel ends every process staging left
+// (unshare --pid --fork --kill-child) under tini when the host has it, as in the container: when the
+// builder ends, tini (the namespace's init) ends, and the kernel ends every process staging left
 // behind before the outputs are read, as the container's pid namespace does.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -17,6 +18,21 @@ export type HostUser = (typeof HOST_USERS)[number];
 export type HostIdentity = 'self' | HostUser;
 
 const GRACE_MS = 10_000;
+/** The init of the namespace, as the runner's (packages/runner/src/init.ts): forwards TERM, reaps orphans. */
+const INIT_CANDIDATES = ['/usr/bin/tini-static', '/usr/local/bin/tini-static', '/usr/bin/tini', '/usr/local/bin/tini'];
+
+function hostInit(): string[] {
+  const found = INIT_CANDIDATES.find((p) => {
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  // Without one the builder is the namespace's pid 1 itself: it handles TERM, orphans stay zombies until it ends.
+  return found ? [found, '--'] : [];
+}
 
 export function hostIdentity(option: string | undefined): HostIdentity {
   const root = process.getuid?.() === 0;
@@ -51,9 +67,9 @@ export function hostCommand(builder: string, args: readonly string[], who: HostI
   if (who === 'self') return { file: builder, args: [...args] };
   // --mount-proc: the builder's /proc shows its own namespace, so its pid checks (cache lock, watchdog) hold.
   const pidNamespace = ['--pid', '--fork', '--kill-child', '--mount-proc', '--'];
-  if (who === 'root') return { file: 'unshare', args: [...pidNamespace, builder, ...args] };
+  if (who === 'root') return { file: 'unshare', args: [...pidNamespace, ...hostInit(), builder, ...args] };
   const drop = ['setpriv', `--reuid=${VCAP.uid}`, `--regid=${VCAP.gid}`, '--clear-groups', '--no-new-privs', '--'];
-  return { file: 'unshare', args: [...pidNamespace, ...drop, builder, ...args] };
+  return { file: 'unshare', args: [...pidNamespace, ...drop, ...hostInit(), builder, ...args] };
 }
 
 /**
@@ -72,7 +88,8 @@ export function runOnHost(builder: string, args: readonly string[], env: NodeJS.
   const cmd = hostCommand(builder, args, who);
   return new Promise((resolve, reject) => {
     // Its own process group, as a container's runc has: a Ctrl-C reaches only us, and we end the staging
-    // with TERM and a grace period (unshare passes TERM on by leaving it to the builder, its pid 1).
+    // with TERM and a grace period (unshare blocks TERM and leaves it to its child: tini, which passes it
+    // to the builder, or the builder itself).
     const child = spawn(cmd.file, cmd.args, { env, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
     const signalGroup = (signal: NodeJS.Signals) => {
       try {
