@@ -3,11 +3,14 @@
 // host's non-loopback address answers, names resolve), the host's 127.0.0.1 and its abstract unix
 // sockets are out of reach. `--network host` is the explicit way back to the host's network; `--network
 // none` (or `isolated`) has only loopback. A buildpack makes the connections and prints the results.
+import { execFileSync, spawn } from 'node:child_process';
 import dns from 'node:dns/promises';
+import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DROPLET_CLI } from '../helpers/stage.ts';
 import { expectNothingLeft, stageScratch, writeApp, writeBuildpack, type StageScratch } from './stage-helpers.ts';
 
 let s: StageScratch;
@@ -67,6 +70,20 @@ afterAll(() => {
   s.cleanup();
 });
 
+function runcContainers(): Array<{ id: string; bundle: string }> {
+  return JSON.parse(execFileSync('runc', ['--root', '/run/cf-lifecycle/runc', 'list', '--format', 'json'], { encoding: 'utf8' }).trim() || 'null') ?? [];
+}
+
+function processesNaming(text: string): string[] {
+  return fs.readdirSync('/proc').filter((pid) => {
+    try {
+      return /^\d+$/.test(pid) && fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text);
+    } catch {
+      return false;
+    }
+  });
+}
+
 /** The probe's lines from the staging log. */
 function results(stdout: string): Record<string, string> {
   return Object.fromEntries([...stdout.matchAll(/^(external|loopback|abstract|dns|resolv\.conf): (.*)$/gm)].map((m) => [m[1]!, m[2]!]));
@@ -101,6 +118,29 @@ describe('droplet stage --network', () => {
     expect(r.code).toBe(0);
     expect(results(r.stdout)).toMatchObject({ external: 'Network is unreachable', loopback: 'Connection refused', abstract: 'Connection refused' });
     expect(results(r.stdout).dns).not.toBe(resolved);
+    expectNothingLeft(s);
+  }, 300_000);
+
+  it('SIGTERM during a staging behind NAT: exit 143, the container and its NAT helpers are gone', async () => {
+    const slow = writeBuildpack(path.join(s.dir, 'buildpacks', 'slow'), { compile: 'echo "-----> slow: compiling"; sleep 60' });
+    const child = spawn(process.execPath, [DROPLET_CLI, 'stage', app, '-b', slow, '-o', path.join(s.dir, 'slow.droplet')], {
+      env: { ...process.env, TMPDIR: s.tmp, CF_LIFECYCLE_CACHE: s.cache },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
+    const compiling = new Promise<void>((resolve) => child.stdout.setEncoding('utf8').on('data', (d: string) => d.includes('slow: compiling') && resolve()));
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await compiling;
+    // Our container: the one whose bundle is in this test's TMPDIR; its helpers carry its id.
+    const id = runcContainers().find((c) => c.bundle.startsWith(s.tmp))!.id;
+    expect(processesNaming(`cfl-nat-${id}`)).toHaveLength(2);
+
+    child.kill('SIGTERM');
+
+    expect(await closed).toBe(143);
+    expect(output).toContain('==> interrupted: stopping');
+    expect(processesNaming(`cfl-nat-${id}`)).toEqual([]);
     expectNothingLeft(s);
   }, 300_000);
 
