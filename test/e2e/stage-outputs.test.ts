@@ -34,7 +34,8 @@ describe('-o is checked before anything is staged', () => {
   it('a directory that does not exist', async () => {
     const r = await s.cli(['stage', app, '-b', bp('always-detects'), '-o', path.join(s.dir, 'no', 'such', 'web.droplet')]);
 
-    expect(r.stderr).toBe(`droplet: -o ${path.join(s.dir, 'no', 'such', 'web.droplet')}: cannot write the droplet in ${path.join(s.dir, 'no', 'such')}: no such directory\n`);
+    const dir = path.join(s.dir, 'no', 'such');
+    expect(r.stderr).toBe(`droplet: -o ${path.join(dir, 'web.droplet')}: cannot write the droplet in ${dir}: no such directory\n`);
     expect(r.code).toBe(1);
   });
 
@@ -58,7 +59,8 @@ describe('-o is checked before anything is staged', () => {
     const r = await s.cli(['stage', app, '-b', bp('always-detects'), '-o', path.join(dir, 'web.droplet')]);
     const dev = await s.cli(['stage', app, '-b', bp('always-detects'), '-o', '/dev/null']);
 
-    expect(r.stderr).toBe(`droplet: -o ${path.join(dir, 'web.droplet')}: ${path.join(dir, 'web.droplet.metadata.json')} is a directory; choose another droplet name\n`);
+    const taken = path.join(dir, 'web.droplet.metadata.json');
+    expect(r.stderr).toBe(`droplet: -o ${path.join(dir, 'web.droplet')}: ${taken} is a directory; choose another droplet name\n`);
     expect(r.code).toBe(1);
     expect(dev.stderr).toBe('droplet: -o /dev/null: /dev/null is a character device; choose another droplet name\n');
     expect(dev.code).toBe(1);
@@ -67,7 +69,7 @@ describe('-o is checked before anything is staged', () => {
 });
 
 describe('the output set', () => {
-  it('DROPLET, .metadata.json, .result.json and the staging-id sidecar are written together; a stale sidecar never stays beside a new result.json', async () => {
+  it('DROPLET, .metadata.json, .result.json and the staging-id sidecar are written together; no stale sidecar beside a new result.json', async () => {
     const out = path.join(s.dir, 'set');
     fs.mkdirSync(out);
     const droplet = path.join(out, 'web.droplet');
@@ -99,7 +101,13 @@ describe('the output set', () => {
     fs.mkdirSync(lifecycle);
     fs.writeFileSync(
       path.join(lifecycle, 'builder'),
-      `#!/bin/sh\n${path.join(LIFECYCLE, 'builder')} "$@" || exit $?\nfor a; do case "$a" in -outputMetadata=*) f="\${a#*=}";; esac; done\necho 3b8e5c1e-sidecar-id > "$f.staging-id"\n`,
+      [
+        '#!/bin/sh',
+        `${path.join(LIFECYCLE, 'builder')} "$@" || exit $?`,
+        'for a; do case "$a" in -outputMetadata=*) f="${a#*=}";; esac; done',
+        'echo 3b8e5c1e-sidecar-id > "$f.staging-id"',
+        '',
+      ].join('\n'),
       { mode: 0o755 },
     );
     const out = path.join(s.dir, 'with-sidecar');
@@ -169,7 +177,10 @@ describe('--host: who runs the lifecycle', () => {
     const r = await s.cli(['stage', app, '-b', whoami, '--host', '-o', path.join(s.dir, 'hidden.droplet')], { TMPDIR: hidden });
 
     expect(r.stderr).toMatch(
-      new RegExp(`droplet: --host runs the lifecycle as vcap \\(2000:2000\\), who cannot reach the staging workspace ${hidden}/droplet-stage-\\w+/tmp: use a TMPDIR whose directories others may search, or pass --host-user root\\n$`),
+      new RegExp(
+        `droplet: --host runs the lifecycle as vcap \\(2000:2000\\), who cannot reach the staging workspace ${hidden}/droplet-stage-\\w+/tmp: ` +
+          'use a TMPDIR whose directories others may search, or pass --host-user root\\n$',
+      ),
     );
     expect(r.stdout).not.toContain('compile runs');
     expect(r.code).toBe(1);

@@ -66,7 +66,8 @@ export function expectNothingLeft(s: StageScratch): void {
   const containers = execFileSync('runc', ['--root', RUNC_ROOT, 'list', '-q'], { encoding: 'utf8' }).split('\n').filter(Boolean);
   for (const id of containers) {
     try {
-      const state = JSON.parse(execFileSync('runc', ['--root', RUNC_ROOT, 'state', id], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) as { bundle: string };
+      const text = execFileSync('runc', ['--root', RUNC_ROOT, 'state', id], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+      const state = JSON.parse(text) as { bundle: string };
       expect(state.bundle.startsWith(s.tmp)).toBe(false);
     } catch {
       // another engineer's container, gone meanwhile

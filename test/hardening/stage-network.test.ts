@@ -108,7 +108,12 @@ describe('droplet stage --network', () => {
     const r = await s.cli(['stage', app, '-b', probe, '--network', 'host', '-o', path.join(s.dir, 'host.droplet')]);
 
     expect(r.code).toBe(0);
-    expect(results(r.stdout)).toMatchObject({ external: 'hello from the host address', loopback: 'hello from the host loopback', abstract: 'hello from the abstract socket', dns: resolved });
+    expect(results(r.stdout)).toMatchObject({
+      external: 'hello from the host address',
+      loopback: 'hello from the host loopback',
+      abstract: 'hello from the abstract socket',
+      dns: resolved,
+    });
     expectNothingLeft(s);
   }, 300_000);
 

@@ -80,6 +80,13 @@ function swapper(name: string, targets: { droplet?: string; cache: string }): st
   });
 }
 
+/** The last line of a staging whose `what` (droplet, output cache) was a link when the CLI copied it. */
+function refused(what: 'droplet' | 'output cache'): RegExp {
+  const file = what === 'droplet' ? 'droplet' : 'output-cache';
+  const reason = 'is a symbolic link \\(refused: it must be a regular file\\); nothing was written';
+  return new RegExp(`\\ndroplet: the staging's ${what}: cannot read /\\S+/tmp/${file}: ${reason}\\n$`);
+}
+
 describe('droplet stage: links planted in the workspace after the builder wrote its outputs', () => {
   let victimApp: string;
   let victimCache: string;
@@ -104,7 +111,7 @@ describe('droplet stage: links planted in the workspace after the builder wrote 
     const r = await s.cli(['stage', attackerApp, '-b', bp, '-o', droplet]);
 
     expect(r.stdout).toContain('-----> swaps-both: leaving a process behind');
-    expect(r.stderr).toMatch(/\ndroplet: the staging's droplet: cannot read \/\S+\/tmp\/droplet: is a symbolic link \(refused: it must be a regular file\); nothing was written\n$/);
+    expect(r.stderr).toMatch(refused('droplet'));
     expect(r.code).toBe(1);
     expect(fs.readdirSync(out).filter((f) => f.startsWith('attacker'))).toEqual([]);
     expect(fs.existsSync(cacheFileOf(attackerApp))).toBe(false);
@@ -119,13 +126,15 @@ describe('droplet stage: links planted in the workspace after the builder wrote 
 
     const r = await s.cli(['stage', attackerApp, '-b', bp, '-o', droplet]);
 
-    expect(r.stderr).toMatch(/\ndroplet: the staging's output cache: cannot read \/\S+\/tmp\/output-cache: is a symbolic link \(refused: it must be a regular file\); nothing was written\n$/);
+    expect(r.stderr).toMatch(refused('output cache'));
     expect(r.code).toBe(1);
     expect(fs.readdirSync(out).filter((f) => f.startsWith('attacker'))).toEqual([]);
     expect(fs.existsSync(cacheFileOf(attackerApp))).toBe(false);
 
     // The attacker stages again and looks at what was restored into its cache directory.
-    const lists = writeBuildpack(path.join(s.dir, 'buildpacks', 'lists-cache'), { compile: 'echo "cache holds: [$(cd "$2" && find . -type f | sort | tr "\\n" " ")]"; cat "$2"/* 2>/dev/null; true' });
+    const lists = writeBuildpack(path.join(s.dir, 'buildpacks', 'lists-cache'), {
+      compile: 'echo "cache holds: [$(cd "$2" && find . -type f | sort | tr "\\n" " ")]"; cat "$2"/* 2>/dev/null; true',
+    });
     const next = await s.cli(['stage', attackerApp, '-b', lists, '-o', droplet]);
 
     expect(next.code).toBe(0);
@@ -145,7 +154,7 @@ describe('droplet stage: links planted in the workspace after the builder wrote 
 
     const r = await s.cli(['stage', attackerApp, '-b', bp, '--host', '-o', droplet]);
 
-    expect(r.stderr).toMatch(/\ndroplet: the staging's droplet: cannot read \/\S+\/tmp\/droplet: is a symbolic link \(refused: it must be a regular file\); nothing was written\n$/);
+    expect(r.stderr).toMatch(refused('droplet'));
     expect(r.code).toBe(1);
     expect(fs.readdirSync(out).filter((f) => f.startsWith('attacker-host'))).toEqual([]);
     expect(filesHolding(out, ROOT_ONLY)).toEqual([]);

@@ -36,7 +36,10 @@ function program(): Command {
     .option('--services <file>', 'VCAP_SERVICES as a JSON file')
     .option('-o, --output <droplet>', 'where to write the droplet (default: ./<app>.droplet)')
     .addOption(
-      new Option('--network <mode>', "the staging network: its own behind NAT, no way to the host's loopback (nat); only loopback (none, or isolated); the host's (host)")
+      new Option(
+        '--network <mode>',
+        "the staging network: its own behind NAT, no way to the host's loopback (nat); only loopback (none, or isolated); the host's (host)",
+      )
         .choices([...STAGE_NETWORKS])
         .default('nat'),
     )

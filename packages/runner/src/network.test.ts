@@ -14,7 +14,8 @@ function tool(name: string): void {
 
 describe('checkNatTools', () => {
   it('says in one line how to get slirp4netns, then unshare, and finds them once there', () => {
-    expect(() => checkNatTools([dir])).toThrow(new RunnerError("network 'nat' needs slirp4netns: apt-get install slirp4netns (or use network 'host' or 'isolated')"));
+    const missing = "network 'nat' needs slirp4netns: apt-get install slirp4netns (or use network 'host' or 'isolated')";
+    expect(() => checkNatTools([dir])).toThrow(new RunnerError(missing));
     tool('slirp4netns');
     expect(() => checkNatTools([dir])).toThrow(new RunnerError("network 'nat' needs unshare (util-linux): apt-get install util-linux"));
     tool('unshare');

@@ -118,7 +118,8 @@ export async function startNatNetwork(id: string): Promise<NatNetwork> {
     // --exit-fd (4): slirp exits when our end closes, which includes our own death.
     slirp = spawn(
       tools.slirp,
-      [`--configure`, `--mtu=${NAT.mtu}`, '--disable-host-loopback', '--enable-sandbox', '--enable-seccomp', '--ready-fd=3', '--exit-fd=4', String(holder.pid), 'tap0'],
+      ['--configure', `--mtu=${NAT.mtu}`, '--disable-host-loopback', '--enable-sandbox', '--enable-seccomp', '--ready-fd=3', '--exit-fd=4']
+        .concat([String(holder.pid), 'tap0']),
       { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'], argv0: `slirp4netns:cfl-nat-${id}` },
     );
     if (slirp.pid === undefined) throw new RunnerError(`cannot start ${tools.slirp}`);

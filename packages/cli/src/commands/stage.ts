@@ -232,7 +232,9 @@ async function stagedFacts(ws: StagingWorkspace, outputs: OutputNames, pending: 
     // No SBOM for the hooks: the droplet is checked by whoever reads it.
   }
   const buildpackList = Array.isArray(metadata.buildpacks) ? (metadata.buildpacks as Array<{ key: string; name?: unknown; version?: unknown }>) : [];
-  const processTypes = isObject(result.process_types) ? (Object.fromEntries(Object.entries(result.process_types).filter(([, v]) => typeof v === 'string')) as Record<string, string>) : undefined;
+  const processTypes = isObject(result.process_types)
+    ? (Object.fromEntries(Object.entries(result.process_types).filter(([, v]) => typeof v === 'string')) as Record<string, string>)
+    : undefined;
   return {
     app: { name: appName, buildDir: path.join(ws.tmp, 'app') },
     stack,

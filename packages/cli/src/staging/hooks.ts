@@ -114,7 +114,8 @@ export class CliHooks {
       if (!(err instanceof HookDeniedError)) throw err;
       this.records.push(...(err.records ?? [err.record]));
       process.stderr.write(`${err.message}\n`);
-      throw new CliError(`staging ended by hook '${err.record.name}' (${phase}, run by droplet stage) with status ${err.exitCode}; no droplet was written`, err.exitCode);
+      const who = `hook '${err.record.name}' (${phase}, run by droplet stage)`;
+      throw new CliError(`staging ended by ${who} with status ${err.exitCode}; no droplet was written`, err.exitCode);
     }
   }
 }

@@ -78,11 +78,15 @@ export function hostCommand(builder: string, args: readonly string[], who: HostI
  */
 export function runOnHost(builder: string, args: readonly string[], env: NodeJS.ProcessEnv, who: HostIdentity, workspace: string): Promise<number> {
   if (who === 'vcap' && !reachableBy(builder, VCAP.uid, VCAP.gid)) {
-    throw new CliError(`--host runs the lifecycle as vcap (${VCAP.uid}:${VCAP.gid}), who cannot run ${builder}: make it and its directories readable by others, or pass --host-user root`);
+    throw new CliError(
+      `--host runs the lifecycle as vcap (${VCAP.uid}:${VCAP.gid}), who cannot run ${builder}: ` +
+        'make it and its directories readable by others, or pass --host-user root',
+    );
   }
   if (who === 'vcap' && !reachableBy(workspace, VCAP.uid, VCAP.gid)) {
     throw new CliError(
-      `--host runs the lifecycle as vcap (${VCAP.uid}:${VCAP.gid}), who cannot reach the staging workspace ${workspace}: use a TMPDIR whose directories others may search, or pass --host-user root`,
+      `--host runs the lifecycle as vcap (${VCAP.uid}:${VCAP.gid}), who cannot reach the staging workspace ${workspace}: ` +
+        'use a TMPDIR whose directories others may search, or pass --host-user root',
     );
   }
   const cmd = hostCommand(builder, args, who);

@@ -64,7 +64,9 @@ function kindOf(st: fs.Stats): string {
 export function checkOutput(given: string, appName: string): OutputNames {
   const droplet = path.resolve(given);
   const st = fs.lstatSync(droplet, { throwIfNoEntry: false });
-  if (st?.isDirectory()) throw new CliError(`-o ${given}: is a directory; give the droplet's file name, such as -o ${path.join(droplet, `${appName}.droplet`)}`);
+  if (st?.isDirectory()) {
+    throw new CliError(`-o ${given}: is a directory; give the droplet's file name, such as -o ${path.join(droplet, `${appName}.droplet`)}`);
+  }
   const names = outputNames(droplet);
   for (const file of Object.values(names)) {
     const other = fs.lstatSync(file, { throwIfNoEntry: false });
