@@ -7,11 +7,14 @@
 // /proc/*/environ and /proc/*/cmdline) for the secret, and fails staging if it finds it; to show the
 // search works it must find a canary planted in the app bits. The HTTPS hook server (127.0.0.1, a CA
 // made by the test) receives correctly signed events for all three phases all the same.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import type { ServerResponse } from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHookServer, type HookServer, type Respond } from '../../packages/hooks/src/testing/hook-server.ts';
 import { generateCertificates, type TestCertificates } from '../helpers/certs.ts';
+import { DROPLET_CLI } from '../helpers/stage.ts';
 import { expectNothingLeft, filesHolding, stageScratch, writeApp, writeBuildpack, type StageScratch } from './stage-helpers.ts';
 
 const SECRET = 'hook-secret-NEVER-IN-STAGING-5c0ffee1d2e3f4a5';
@@ -183,6 +186,39 @@ describe('droplet stage --hooks-config with signed HTTP hooks', () => {
       expectNothingLeft(s);
     } finally {
       delete answers['/scan-droplet'];
+    }
+  }, 300_000);
+
+  it('SIGTERM while a CLI-side hook runs: exit 143, no temporary beside -o, nothing published', async () => {
+    const app = writeApp(path.join(s.dir, 'apps', 'interrupted'));
+    const bp = writeBuildpack(path.join(s.dir, 'buildpacks', 'plain-too'), { compile: 'true' });
+    const dir = path.join(out, 'interrupted');
+    fs.mkdirSync(dir);
+    let hanging: ServerResponse | undefined;
+    const asked = new Promise<void>((resolve) => {
+      answers['/scan-build'] = (_req, res) => {
+        hanging = res; // answered only after the test
+        resolve();
+      };
+    });
+    try {
+      const child = spawn(process.execPath, [DROPLET_CLI, 'stage', app, '-b', bp, '--hooks-config', writeConfig('hang.yml'), '-o', path.join(dir, 'web.droplet')], {
+        env: { ...process.env, TMPDIR: s.tmp, CF_LIFECYCLE_CACHE: s.cache },
+        stdio: ['ignore', 'ignore', 'ignore'],
+      });
+      const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+      await asked;
+      // The droplet and its companions wait beside -o under temporary names while the hook runs.
+      expect(fs.readdirSync(dir).filter((f) => f.includes('.staging-')).length).toBeGreaterThan(0);
+
+      child.kill('SIGTERM');
+
+      expect(await closed).toBe(143);
+      expect(fs.readdirSync(dir)).toEqual([]);
+      expectNothingLeft(s);
+    } finally {
+      hanging?.end();
+      delete answers['/scan-build'];
     }
   }, 300_000);
 

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { redactUrl, redactUrlsIn } from '@cf-lifecycle/contract';
 import { readTextBounded } from '@cf-lifecycle/files';
-import { startContainer, checkRuntime, type Mount, type NetworkMode } from '@cf-lifecycle/runner';
+import { checkNatTools, checkRuntime, startContainer, type Mount, type NetworkMode } from '@cf-lifecycle/runner';
 import { appCacheFile, restoreAppCache, saveAppCache } from '../app-cache.ts';
 import { describeBuildpacks, installBuildpacks } from '../buildpacks.ts';
 import { appNameOf, parseEnvPairs, readServices, stagingEnv } from '../diego-env.ts';
@@ -56,12 +56,21 @@ export async function stage(appDir: string, opts: StageOptions, log: Logger): Pr
   const hooks = await loadStageHooks(opts);
   const lifecycle = lifecycleDir();
   if (inContainer) await checkRuntime().catch((err: Error) => Promise.reject(new CliError(err.message)));
+  if (inContainer && opts.network === 'nat') {
+    try {
+      checkNatTools();
+    } catch {
+      throw new CliError('--network nat (the default) needs slirp4netns: apt-get install slirp4netns, or stage with --network none or --network host');
+    }
+  }
   const stack = inContainer ? await resolveStack(opts.stack, log) : undefined;
   const stackName = stack?.name ?? opts.stack ?? 'cflinuxfs2';
   const keys = buildpacks.map((b) => b.key);
 
   const ws = createStagingWorkspace();
   const pending = new PendingFiles();
+  // Ctrl-C/SIGTERM end the process from their handler: temporaries beside -o go with the workspace.
+  const releasePending = onInterrupt(async () => pending.discard());
   try {
     const appCopy = path.join(ws.tmp, 'app');
     fs.mkdirSync(appCopy, { mode: 0o755 });
@@ -144,6 +153,7 @@ export async function stage(appDir: string, opts: StageOptions, log: Logger): Pr
     else throw err;
     return err.exitCode;
   } finally {
+    releasePending();
     pending.discard();
     removeWorkspace(ws.root);
   }
