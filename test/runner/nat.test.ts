@@ -3,10 +3,12 @@
 // slirp's resolver; its helper processes never outlive the container, whatever ends it. And for every
 // network mode: `exited` resolves only once no process of the container is left, not even one that
 // left its session (setsid) to survive.
+import { spawn } from 'node:child_process';
 import dns from 'node:dns/promises';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cleanupStale } from '@cf-lifecycle/runner';
 import { bash, collect, holderPath, removeHolder, startHolder, stopHolders, testRootfs, traces, tracesAfter, watch } from './helpers.ts';
@@ -163,6 +165,41 @@ describe("network: 'nat'", () => {
 
     expect(removed).toContain(id);
     expect(await tracesAfter(id!)).toEqual([]);
+  });
+});
+
+describe('cleanupStale() and NAT helpers', () => {
+  it("kills the helpers a dead runner's bundle records, and never a process that merely reuses a recorded pid", async () => {
+    const { BUNDLE_PREFIX } = await import('@cf-lifecycle/runner');
+    const { processStartTime } = await import('../../packages/runner/src/host.ts');
+    const helper = spawn('sleep', ['100'], { detached: true, stdio: 'ignore' });
+    const bystander = spawn('sleep', ['100'], { detached: true, stdio: 'ignore' });
+    const bundle = fs.mkdtempSync(path.join(os.tmpdir(), `${BUNDLE_PREFIX}cfl-test-natdebris-${process.pid}-`));
+    try {
+      // The runner that made this bundle is gone (a pid that cannot be alive with this start time).
+      fs.writeFileSync(path.join(bundle, 'owner.json'), JSON.stringify({ pid: 2 ** 22 + 1, startTime: '1' }));
+      fs.writeFileSync(
+        path.join(bundle, 'network.json'),
+        JSON.stringify({
+          helpers: [
+            { pid: helper.pid, startTime: processStartTime(helper.pid!), role: 'slirp4netns' },
+            // Same pid as a live process, but not the start time recorded: someone else's now.
+            { pid: bystander.pid, startTime: '1', role: 'holder' },
+          ],
+        }),
+      );
+      const exited = new Promise((resolve) => helper.once('exit', (_code, signal) => resolve(signal)));
+
+      await cleanupStale();
+
+      expect(await exited).toBe('SIGKILL');
+      expect(alive(bystander.pid!)).toBe(true);
+      expect(fs.existsSync(bundle)).toBe(false);
+    } finally {
+      helper.kill('SIGKILL');
+      bystander.kill('SIGKILL');
+      fs.rmSync(bundle, { recursive: true, force: true });
+    }
   });
 });
 
