@@ -131,7 +131,8 @@ export async function stage(appDir: string, opts: StageOptions, log: Logger): Pr
     collectOutputs(ws, outputs, pending);
     saveAppCache(path.join(ws.tmp, 'output-cache'), cacheFile, pending);
     for (const o of builderHooks?.sbomOutputs ?? []) {
-      if (!fs.existsSync(o.staged)) continue;
+      // Absent when the hook did not run (or failed as advisory); anything there but a file of its own is refused.
+      if (fs.lstatSync(o.staged, { throwIfNoEntry: false }) === undefined) continue;
       fs.mkdirSync(path.dirname(o.final), { recursive: true });
       pending.copyFromWorkspace(o.staged, o.final, "a builtin sbom hook's copy of the SBOM");
     }

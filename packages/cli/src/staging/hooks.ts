@@ -15,8 +15,12 @@ import type { StagingWorkspace } from '../workspace.ts';
 
 /** Where the builder's hooks config and its files are, inside the staging container. */
 const CONTAINER_HOOKS = '/tmp/hooks';
-/** Where a builtin `sbom` hook writes its copy; the CLI moves it to the configured path after staging. */
-const SBOM_OUTPUTS = 'hooks-output';
+/**
+ * Where a builtin `sbom` hook writes its copy (the CLI copies it to the configured path after staging):
+ * straight in the workspace's tmp, whose name staging code cannot change, never in a subdirectory it
+ * could replace with a link.
+ */
+const SBOM_OUTPUT_PREFIX = 'hooks-output-';
 
 export interface SplitHooks {
   /** Run by the CLI. */
@@ -65,9 +69,8 @@ export async function prepareBuilderHooks(hooks: readonly HookDefinition[], ws: 
   const mapFile: MapHookFile = (hostPath, use, hook) => {
     const label = `${hook.phase}-${hook.name}`;
     if (use === 'write-file') {
-      fs.mkdirSync(path.join(ws.tmp, SBOM_OUTPUTS), { recursive: true, mode: 0o755 });
-      sbomOutputs.push({ staged: path.join(ws.tmp, SBOM_OUTPUTS, `${label}.json`), final: hostPath });
-      return `${tmpBase}/${SBOM_OUTPUTS}/${label}.json`;
+      sbomOutputs.push({ staged: path.join(ws.tmp, `${SBOM_OUTPUT_PREFIX}${label}.json`), final: hostPath });
+      return `${tmpBase}/${SBOM_OUTPUT_PREFIX}${label}.json`;
     }
     if (!inContainer) return hostPath;
     // The mount point is made here, in our own directory, which is read-only in the container.
