@@ -251,6 +251,8 @@ let cliTmp: string;
 let cliCache: string;
 beforeAll(() => {
   cliTmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hostile-cli-tmp-'));
+  // `droplet stage --host` as root runs the lifecycle as vcap, who must reach the workspace in TMPDIR.
+  fs.chmodSync(cliTmp, 0o755);
   cliCache = fs.mkdtempSync(path.join(os.tmpdir(), 'hostile-cli-cache-'));
 });
 afterAll(() => {

@@ -286,6 +286,8 @@ describe('the droplet CLI (on the host), text and JSON logs', () => {
     return runCli(args, { TMPDIR: cliTmp, CF_LIFECYCLE_CACHE: cliCache }, 120_000);
   }
 
+  // The instance identity files are in the test's private directory: the lifecycle runs as root here
+  // (--host-user root), as it did before `droplet stage --host` ran it as vcap by default.
   const identityFlags = () => {
     const env = credhubEnv();
     return ['VCAP_PLATFORM_OPTIONS', 'CF_INSTANCE_CERT', 'CF_INSTANCE_KEY', 'CF_SYSTEM_CERT_PATH'].flatMap((name) => ['-e', `${name}=${env[name]}`]);
@@ -301,7 +303,7 @@ describe('the droplet CLI (on the host), text and JSON logs', () => {
     credhubOk();
     const droplet = path.join(scratch, `cli-${format}.droplet`);
     const bp = path.join(FIXTURE_BUILDPACKS, 'always-detects');
-    const staged = await cli(['--log-format', format, 'stage', app, '-b', bp, '--host', '--services', servicesFile, ...identityFlags(), '-o', droplet]);
+    const staged = await cli(['--log-format', format, 'stage', app, '-b', bp, '--host', '--host-user', 'root', '--services', servicesFile, ...identityFlags(), '-o', droplet]);
     expect(staged.code).toBe(0);
     expect(credhub.requests.length).toBeGreaterThan(0);
     expectNoLeak('stage', staged, [droplet, `${droplet}.result.json`, `${droplet}.metadata.json`, ...fs.readdirSync(path.join(cliCache, 'app-caches')).map((f) => path.join(cliCache, 'app-caches', f))]);
@@ -331,12 +333,12 @@ describe('the droplet CLI (on the host), text and JSON logs', () => {
     expectNoLeak('bad -e', badEnv);
 
     credhubOk();
-    const failing = await cli(['--log-format', format, 'stage', app, '-b', path.join(FIXTURE_BUILDPACKS, 'fails-to-compile'), '--host', '--services', servicesFile, ...identityFlags(), '-o', path.join(scratch, 'failed.droplet')]);
+    const failing = await cli(['--log-format', format, 'stage', app, '-b', path.join(FIXTURE_BUILDPACKS, 'fails-to-compile'), '--host', '--host-user', 'root', '--services', servicesFile, ...identityFlags(), '-o', path.join(scratch, 'failed.droplet')]);
     expect(failing.code).toBe(223);
     expectNoLeak('failing buildpack', failing);
 
     credhubReply = () => ({ status: 500, body: JSON.stringify({ error: 'down', leaked: CREDHUB_SECRET }) });
-    const down = await cli(['--log-format', format, 'stage', app, '-b', path.join(FIXTURE_BUILDPACKS, 'always-detects'), '--host', '--services', servicesFile, ...identityFlags(), '-o', path.join(scratch, 'down.droplet')]);
+    const down = await cli(['--log-format', format, 'stage', app, '-b', path.join(FIXTURE_BUILDPACKS, 'always-detects'), '--host', '--host-user', 'root', '--services', servicesFile, ...identityFlags(), '-o', path.join(scratch, 'down.droplet')]);
     expect(down.code).toBe(4);
     expect(down.stderr).toContain('Unable to interpolate credhub refs: Unable to interpolate credhub references: down');
     expectNoLeak('credhub down', down);

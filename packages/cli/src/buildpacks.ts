@@ -3,7 +3,7 @@
 // URLs are passed to the builder, which downloads them itself.
 import fs from 'node:fs';
 import path from 'node:path';
-import { isUrlKey, xxhash64Hex } from '@cf-lifecycle/contract';
+import { isUrlKey, redactUrl, xxhash64Hex } from '@cf-lifecycle/contract';
 import { extractZip } from '@cf-lifecycle/builder';
 import { CliError } from './errors.ts';
 import { copyTree } from './workspace.ts';
@@ -41,7 +41,7 @@ export function describeBuildpacks(values: readonly string[]): BuildpackSource[]
     }
     const clash = seen.get(source.key);
     if (clash !== undefined && clash !== source.source) {
-      throw new CliError(`buildpacks ${clash} and ${source.source} would both be named '${source.key}': rename one of them`);
+      throw new CliError(`buildpacks ${redactUrl(clash)} and ${redactUrl(source.source)} would both be named '${redactUrl(source.key)}': rename one of them`);
     }
     seen.set(source.key, source.source);
     return source;

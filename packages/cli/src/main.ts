@@ -5,7 +5,7 @@ import { adviseCommand, inspectCommand, scanCommand } from '@cf-lifecycle/scan';
 import { exportImage, k8s, rebaseImage } from './commands/image.ts';
 import { run } from './commands/run.ts';
 import { shell } from './commands/shell.ts';
-import { stage } from './commands/stage.ts';
+import { stage, STAGE_NETWORKS } from './commands/stage.ts';
 import { CliError, USAGE } from './errors.ts';
 import { createLogger, type LogFormat, type Logger } from './log.ts';
 import { removeAllWorkspaces } from './workspace.ts';
@@ -72,11 +72,19 @@ function program(): Command {
     .option('-e, --env <NAME=VALUE>', 'an environment variable for staging (repeatable)', collect, [])
     .option('--services <file>', 'VCAP_SERVICES as a JSON file')
     .option('-o, --output <droplet>', 'where to write the droplet (default: ./<app>.droplet)')
-    .addOption(new Option('--network <mode>', 'the staging container network').choices(['host', 'isolated']).default('host'))
+    .addOption(
+      new Option(
+        '--network <mode>',
+        "the staging network: its own behind NAT, no way to the host's loopback (nat); only loopback (none, or isolated); the host's (host)",
+      )
+        .choices([...STAGE_NETWORKS])
+        .default('nat'),
+    )
     .option('--memory <mb>', 'memory limit in MiB', integer('--memory'), 1024)
     .option('--hooks-dir <dir>', 'exec staging hooks: <dir>/pre-detect/, post-build/, post-package/ (docs/hooks.md)')
     .option('--hooks-config <file>', 'a YAML or JSON file listing staging hooks (docs/hooks.md)')
     .option('--host', 'run the lifecycle on this machine without a container (fallback when runc is missing)')
+    .option('--host-user <user>', 'with --host as root: run the lifecycle as vcap (2000:2000, the default) or as root')
     .action(async (appDir: string, opts) => {
       process.exitCode = await stage(appDir, opts, logger());
     });

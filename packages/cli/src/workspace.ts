@@ -15,6 +15,34 @@ export function createWorkspace(kind: string): string {
   return dir;
 }
 
+/**
+ * A staging's workspace. The root belongs to us (the CLI's user, root), so nothing under it can be
+ * renamed or replaced by staging code, whoever owns the subdirectories:
+ * - `tmp`: the staging's /tmp (app, buildpacks, cache in; droplet, result.json, metadata, cache out),
+ *   vcap's, and the container's /tmp mount point (a mount point cannot be renamed in the container);
+ * - `home`: its /home/vcap, vcap's;
+ * - `hooks`: the builder's hooks config and the mount points of the files it names, ours, read-only
+ *   in the container;
+ * - `out`: our own copies of what we read after staging (the SBOM for the CLI's hooks).
+ */
+export interface StagingWorkspace {
+  root: string;
+  tmp: string;
+  home: string;
+  hooks: string;
+  out: string;
+}
+
+export function createStagingWorkspace(): StagingWorkspace {
+  const root = createWorkspace('stage');
+  const sub = (name: string) => {
+    const dir = path.join(root, name);
+    fs.mkdirSync(dir, { mode: 0o755 });
+    return dir;
+  };
+  return { root, tmp: sub('tmp'), home: sub('home'), hooks: sub('hooks'), out: sub('out') };
+}
+
 export function removeWorkspace(dir: string): void {
   fs.rmSync(dir, { recursive: true, force: true });
   workspaces.delete(dir);
@@ -47,13 +75,3 @@ export function copyTree(src: string, dest: string): void {
   execFileSync('cp', ['-a', `${src}/.`, dest]);
 }
 
-/** Writes a file under a temporary name beside it, then renames (never a partial output). */
-export function copyFileAtomic(src: string, dest: string): void {
-  const tmp = path.join(path.dirname(dest), `.${path.basename(dest)}.tmp-${process.pid}`);
-  try {
-    fs.copyFileSync(src, tmp);
-    fs.renameSync(tmp, dest);
-  } finally {
-    fs.rmSync(tmp, { force: true });
-  }
-}

@@ -7,3 +7,4 @@ export { runHooks, type RunHooksOptions } from './run.ts';
 export { parseAnswer } from './answer.ts';
 export { SIGNATURE_HEADER, DELIVERY_HEADER, HOOK_HEADER, TIMESTAMP_HEADER, signBody, verifySignature } from './signature.ts';
 export { REDACTED } from './secrets.ts';
+export { needsSecret, partitionHooks, builderHooksConfig, orchestratorEvent, type HookFileUse, type MapHookFile, type StagedFacts } from './orchestrator.ts';

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { RunnerError } from './errors.ts';
 import { processStartTime, swapLimitSupported } from './host.ts';
 import type { Init } from './init.ts';
+import { recordHelpers, type NatNetwork } from './network.ts';
 import { hostsFile, ociConfig, type EtcFiles, type OciConfig } from './oci-config.ts';
 import { pathWrittenIntoRootfs, resolveInRootfs } from './rootfs-paths.ts';
 import type { ResolvedSpec } from './spec.ts';
@@ -37,11 +38,12 @@ export function bundleParent(): string {
  * Writes the bundle for `spec`. Throws a RunnerError, leaving nothing behind, when the container
  * would need to write into the rootfs.
  */
-export function createBundle(spec: ResolvedSpec, init: Init): Bundle {
+export function createBundle(spec: ResolvedSpec, init: Init, nat?: NatNetwork): Bundle {
   const dir = fs.mkdtempSync(path.join(bundleParent(), `${BUNDLE_PREFIX}${spec.id}-`));
   try {
     const owner: Owner = { pid: process.pid, startTime: processStartTime(process.pid) };
     fs.writeFileSync(path.join(dir, OWNER_FILE), JSON.stringify(owner));
+    if (nat !== undefined) recordHelpers(dir, nat.helpers);
 
     // Bind only over files the rootfs has: binding onto a missing one would create it in the rootfs.
     const etc: EtcFiles = {};
@@ -50,12 +52,13 @@ export function createBundle(spec: ResolvedSpec, init: Init): Bundle {
       fs.writeFileSync(etc.hosts, hostsFile(spec.hostname), { mode: 0o644 });
     }
     if (resolveInRootfs(spec.rootfs, '/etc/resolv.conf').exists) {
-      // A copy, not the host's file itself: the host may replace its resolv.conf while we run.
+      // A copy, not the host's file itself: the host may replace its resolv.conf while we run. Behind
+      // NAT the host's resolver may be on its loopback, out of reach: slirp4netns's own forwards to it.
       etc.resolvConf = path.join(dir, 'resolv.conf');
-      fs.writeFileSync(etc.resolvConf, readOr('/etc/resolv.conf', ''), { mode: 0o644 });
+      fs.writeFileSync(etc.resolvConf, nat?.resolvConf ?? readOr('/etc/resolv.conf', ''), { mode: 0o644 });
     }
 
-    const config = ociConfig(spec, { init, etc, swapLimit: swapLimitSupported() });
+    const config = ociConfig(spec, { init, etc, swapLimit: swapLimitSupported(), ...(nat ? { netnsPath: nat.netnsPath } : {}) });
     const intruding = pathWrittenIntoRootfs(spec.rootfs, config.mounts, spec.cwd);
     if (intruding !== undefined) {
       throw new RunnerError(

@@ -7,7 +7,9 @@ import { PassThrough } from 'node:stream';
 import tty from 'node:tty';
 import { createBundle, removeBundle, runcLoggedError, type Bundle } from './bundle.ts';
 import { RunnerError } from './errors.ts';
+import { awaitNoProcessesLeft } from './cgroups.ts';
 import { chooseInit, type Init } from './init.ts';
+import { startNatNetwork, type NatNetwork } from './network.ts';
 import { cgroupsPath } from './oci-config.ts';
 import { oomKills } from './oom.ts';
 import { checkRuntime, deleteContainer, oneLine, runc, runcCommand } from './runtime.ts';
@@ -32,6 +34,8 @@ export interface RunningContainer {
   id: string;
   /** runc's pid. */
   pid: number | undefined;
+  /** network 'nat': the pids of its helper processes (the namespace holder and slirp4netns); else empty. */
+  networkHelpers: number[];
   /** With stdio 'pipe': the container's output; read both to their end to have all of it. */
   stdout?: NodeJS.ReadableStream;
   stderr?: NodeJS.ReadableStream;
@@ -39,7 +43,11 @@ export interface RunningContainer {
   kill(signal?: NodeJS.Signals): Promise<void>;
   /** SIGTERM, up to `graceMs` (default 10 s) for the process to exit, then SIGKILL; resolves once exited. */
   stop(graceMs?: number): Promise<void>;
-  /** Resolves after the process ended and the container, its cgroups and its bundle are removed. */
+  /**
+   * Resolves after the process ended and the container, its cgroups (so every process that ran in it),
+   * its network helpers and its bundle are removed. Rejects with a RunnerError if a process of the
+   * container is still there 10 s after the container was deleted.
+   */
   exited: Promise<ExitStatus>;
 }
 
@@ -55,8 +63,16 @@ export async function startContainer(spec: ContainerSpec): Promise<RunningContai
   const resolved = resolveSpec(spec);
   const init: Init = resolved.init ? chooseInit(resolved.rootfs) : { kind: 'none' };
   if (resolved.terminal && !tty.isatty(0)) throw new RunnerError('terminal: true needs a terminal on stdin');
-  const bundle = createBundle(resolved, init);
-  return launch(resolved, bundle);
+  // The namespace is configured before the container starts, so its process never sees it half set up.
+  const nat = resolved.network === 'nat' ? await startNatNetwork(resolved.id) : undefined;
+  let bundle: Bundle;
+  try {
+    bundle = createBundle(resolved, init, nat);
+  } catch (err) {
+    await nat?.close();
+    throw err;
+  }
+  return launch(resolved, bundle, nat);
 }
 
 /** Starts the container and waits for it to exit; the result is its exit status. */
@@ -74,7 +90,7 @@ function stdioFor(spec: ResolvedSpec): StdioOptions {
   return ['ignore', spec.stdio, spec.stdio];
 }
 
-function launch(spec: ResolvedSpec, bundle: Bundle): Promise<RunningContainer> {
+function launch(spec: ResolvedSpec, bundle: Bundle, nat: NatNetwork | undefined): Promise<RunningContainer> {
   const { id } = spec;
   // --keep: runc leaves the stopped container (and its cgroups) for us to read the OOM count from;
   // `exited` deletes it right after.
@@ -88,8 +104,7 @@ function launch(spec: ResolvedSpec, bundle: Bundle): Promise<RunningContainer> {
       detached: !spec.terminal,
     });
   } catch (err) {
-    removeBundle(bundle.dir);
-    throw new RunnerError(`cannot run runc: ${(err as Error).message}`);
+    return nat === undefined ? failedSpawn(bundle, err) : nat.close().then(() => failedSpawn(bundle, err));
   }
 
   let ended = false;
@@ -135,7 +150,10 @@ function launch(spec: ResolvedSpec, bundle: Bundle): Promise<RunningContainer> {
     try {
       // If runc itself died, the container may still run: delete -f kills it (and closes our pipes).
       await deleteContainer(id);
+      // Only now is the container over: not one of its processes is left to change what it wrote.
+      await awaitNoProcessesLeft(id);
     } finally {
+      await nat?.close();
       removeBundle(bundle.dir);
       untrack(tracked);
     }
@@ -174,7 +192,7 @@ function launch(spec: ResolvedSpec, bundle: Bundle): Promise<RunningContainer> {
       clearTimeout(poll);
       started = true;
       settleStart();
-      resolve({ id, pid: child.pid, stdout, stderr, kill, stop, exited });
+      resolve({ id, pid: child.pid, networkHelpers: nat?.helpers.map((h) => h.pid) ?? [], stdout, stderr, kill, stop, exited });
     };
     const check = (): void => {
       if (ended) return;
@@ -202,6 +220,11 @@ function launch(spec: ResolvedSpec, bundle: Bundle): Promise<RunningContainer> {
       );
     });
   });
+}
+
+function failedSpawn(bundle: Bundle, err: unknown): never {
+  removeBundle(bundle.dir);
+  throw new RunnerError(`cannot run runc: ${(err as Error).message}`);
 }
 
 const SIGTERM_BIT = 1n << 14n;

@@ -5,5 +5,6 @@ export { startContainer, runContainer, DEFAULT_GRACE_MS, type RunningContainer, 
 export { checkRuntime, RUNC_ROOT } from './runtime.ts';
 export { cleanupStale } from './stale.ts';
 export { RunnerError } from './errors.ts';
-export { ID_PREFIX, DEFAULT_LIMITS, DEFAULT_USER, type ContainerSpec, type Mount } from './spec.ts';
+export { ID_PREFIX, DEFAULT_LIMITS, DEFAULT_USER, NETWORK_MODES, type ContainerSpec, type Mount, type NetworkMode } from './spec.ts';
+export { NAT, checkNatTools } from './network.ts';
 export { BUNDLE_PREFIX } from './bundle.ts';

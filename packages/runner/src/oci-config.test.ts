@@ -116,6 +116,16 @@ describe('namespaces, cgroups, hostname', () => {
     expect(config({ network: 'host' }).linux.namespaces.map((n) => n.type)).toEqual(['pid', 'ipc', 'uts', 'mount']);
   });
 
+  it('nat: joins the namespace its helpers made, by path', () => {
+    expect(config({ network: 'nat' }, { netnsPath: '/proc/42/ns/net' }).linux.namespaces).toEqual([
+      { type: 'pid' },
+      { type: 'network', path: '/proc/42/ns/net' },
+      { type: 'ipc' },
+      { type: 'uts' },
+      { type: 'mount' },
+    ]);
+  });
+
   it('memory (with swap when it can be limited) and pids limits in a cgroup named after the id', () => {
     const linux = config({ limits: { memoryBytes: 2 ** 26, pids: 64 } }).linux;
 

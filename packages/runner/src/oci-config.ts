@@ -34,7 +34,7 @@ export interface OciConfig {
       memory: { limit: number; swap?: number };
       pids: { limit: number };
     };
-    namespaces: Array<{ type: string }>;
+    namespaces: Array<{ type: string; path?: string }>;
     maskedPaths: string[];
     readonlyPaths: string[];
     seccomp: SeccompProfile;
@@ -52,6 +52,8 @@ export interface ConfigContext {
   etc: EtcFiles;
   /** Whether memory+swap can be limited on this host (see host.ts). */
   swapLimit: boolean;
+  /** network 'nat': the namespace, made and configured beforehand (network.ts), that the container joins. */
+  netnsPath?: string;
 }
 
 /** `runc spec`'s mounts: proc, a small /dev, devpts, shm, mqueue, read-only sysfs and cgroups. */
@@ -109,9 +111,13 @@ export function ociConfig(spec: ResolvedSpec, ctx: ConfigContext): OciConfig {
 
   const namespaces = ['pid', 'network', 'ipc', 'uts', 'mount']
     // Without a network namespace of its own the container shares the host's (CONTAINER-LAB §2.1);
-    // a new one has only `lo`, which runc brings up.
-    .filter((type) => type !== 'network' || spec.network === 'isolated')
-    .map((type) => ({ type }));
+    // a new one has only `lo`, which runc brings up; 'nat' joins the one its helpers configured.
+    .filter((type) => type !== 'network' || spec.network !== 'host')
+    .map((type) => {
+      if (type !== 'network' || spec.network !== 'nat') return { type };
+      if (ctx.netnsPath === undefined) throw new Error("network 'nat' needs the namespace's path");
+      return { type, path: ctx.netnsPath };
+    });
 
   const memory: OciConfig['linux']['resources']['memory'] = { limit: spec.limits.memoryBytes };
   // memory+swap equal to memory: the app cannot spill into swap beyond its limit.

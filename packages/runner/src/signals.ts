@@ -3,6 +3,7 @@
 // signal skips the grace), and an 'exit' hook that force-deletes whatever is still there when the
 // process exits without waiting (process.exit() from another handler, an uncaught exception).
 import { removeBundle } from './bundle.ts';
+import { killRecordedHelpers } from './network.ts';
 import { deleteContainerSync } from './runtime.ts';
 
 export interface Tracked {
@@ -50,6 +51,8 @@ function onSignal(signal: NodeJS.Signals): void {
 function onExit(): void {
   for (const c of live) {
     deleteContainerSync(c.id);
+    // The NAT helpers would end on their own once we are gone (their pipes close); no need to wait.
+    killRecordedHelpers(c.bundleDir);
     removeBundle(c.bundleDir);
   }
   live.clear();

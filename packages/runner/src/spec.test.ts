@@ -47,3 +47,12 @@ describe('refused with one clear line', () => {
     expect(() => resolveSpec({ ...base, rootfs: '/no/such/rootfs' })).toThrow(new RunnerError('rootfs /no/such/rootfs is not a directory'));
   });
 });
+
+describe('network', () => {
+  it("'none' is 'isolated'; 'host' and 'nat' as given; anything else refused", () => {
+    expect(resolveSpec({ ...base, network: 'none' }).network).toBe('isolated');
+    expect(resolveSpec({ ...base, network: 'nat' }).network).toBe('nat');
+    expect(resolveSpec({ ...base, network: 'host' }).network).toBe('host');
+    expect(() => resolveSpec({ ...base, network: 'bridge' as never })).toThrow(new RunnerError('invalid network "bridge": use isolated, none, host, nat'));
+  });
+});

@@ -24,8 +24,12 @@ export interface ContainerSpec {
   user?: { uid: number; gid: number };
   /** Bind mounts, applied parents first (`/tmp` before `/tmp/lifecycle`). */
   mounts?: Mount[];
-  /** isolated (default): a new network namespace with only loopback, up; host: the host's. */
-  network?: 'isolated' | 'host';
+  /**
+   * isolated (default; `none` is the same): a new network namespace with only loopback, up; host: the
+   * host's; nat: a namespace of its own with outbound access through slirp4netns and no way to the
+   * host's loopback (network.ts).
+   */
+  network?: NetworkMode;
   /** Defaults: 1 GiB of memory, 1024 pids, 1024 open files (at most the host's hard limit). */
   limits?: { memoryBytes?: number; pids?: number; nofile?: number };
   /** Default: the container id. */
@@ -39,6 +43,9 @@ export interface ContainerSpec {
   /** Default a unique `cfl-<random>`. */
   id?: string;
 }
+
+export type NetworkMode = 'isolated' | 'none' | 'host' | 'nat';
+export const NETWORK_MODES: readonly NetworkMode[] = ['isolated', 'none', 'host', 'nat'];
 
 /** The prefix of generated container ids; `cleanupStale()` only touches ids that carry it. */
 export const ID_PREFIX = 'cfl-';
@@ -57,7 +64,7 @@ export interface ResolvedSpec {
   user: { uid: number; gid: number };
   /** Ordered parents first; sources are absolute. */
   mounts: Array<Required<Mount>>;
-  network: 'isolated' | 'host';
+  network: 'isolated' | 'host' | 'nat';
   limits: { memoryBytes: number; pids: number; nofile: number };
   hostname: string;
   init: boolean;
@@ -84,13 +91,21 @@ function depth(p: string): number {
   return p === '/' ? 0 : p.split('/').length - 1;
 }
 
+function network(mode: NetworkMode | undefined): ResolvedSpec['network'] {
+  if (mode === undefined || mode === 'none') return 'isolated';
+  if (!NETWORK_MODES.includes(mode)) throw new RunnerError(`invalid network ${JSON.stringify(mode)}: use ${NETWORK_MODES.join(', ')}`);
+  return mode as ResolvedSpec['network'];
+}
+
 /** Fills in the defaults and rejects what runc would refuse later with a less clear message. */
 export function resolveSpec(spec: ContainerSpec): ResolvedSpec {
   const id = spec.id ?? newContainerId();
   if (!ID_PATTERN.test(id)) throw new RunnerError(`invalid container id ${JSON.stringify(id)}: use letters, digits, '_', '+', '-' and '.'`);
 
-  const rootfs = path.resolve(spec.rootfs);
+  let rootfs = path.resolve(spec.rootfs);
   if (!fs.statSync(rootfs, { throwIfNoEntry: false })?.isDirectory()) throw new RunnerError(`rootfs ${rootfs} is not a directory`);
+  // runc refuses a rootfs reached through a symlink ("invalid rootfs: not an absolute path, or a symlink").
+  rootfs = fs.realpathSync(rootfs);
   if (spec.args.length === 0) throw new RunnerError('args is empty: give the process to run');
   if (!path.posix.isAbsolute(spec.cwd)) throw new RunnerError(`cwd must be an absolute path inside the container, not ${JSON.stringify(spec.cwd)}`);
 
@@ -140,7 +155,7 @@ export function resolveSpec(spec: ContainerSpec): ResolvedSpec {
     cwd: path.posix.normalize(spec.cwd),
     user,
     mounts,
-    network: spec.network ?? 'isolated',
+    network: network(spec.network),
     limits,
     hostname,
     init: spec.init ?? true,

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { BUNDLE_PREFIX, bundleParent, ownerAlive, readOwner, removeBundle } from './bundle.ts';
+import { killRecordedHelpers } from './network.ts';
 import { listContainers, runc, oneLine } from './runtime.ts';
 import { RunnerError } from './errors.ts';
 import { ID_PREFIX } from './spec.ts';
@@ -65,6 +66,8 @@ export async function cleanupStale(): Promise<string[]> {
     if (!name.startsWith(BUNDLE_PREFIX)) continue;
     const dir = path.join(parent, name);
     if (ownedByLiveProcess(dir)) continue;
+    // A SIGKILLed runner's NAT helpers normally end by themselves (their pipes close); any left go now.
+    killRecordedHelpers(dir);
     removeBundle(dir);
     // `cfl-bundle-<id>-XXXXXX`: the id is what lies between the prefix and the random suffix.
     const id = name.slice(BUNDLE_PREFIX.length, name.lastIndexOf('-'));

@@ -1,9 +1,14 @@
 // droplet stage APP_DIR -b BUILDPACK [-b …]: runs /tmp/lifecycle/builder in the stack container as
 // Diego's staging task does (ANCHORS §1.1), and exits with the builder's status.
-import { spawn } from 'node:child_process';
+//
+// Staging code is hostile (docs/security.md, "droplet stage"): it gets a network namespace of its own
+// behind NAT by default, no hook secret, and its workspace is only read once every process of the
+// staging is gone, never through a link, into a set of outputs published together.
 import fs from 'node:fs';
 import path from 'node:path';
-import { startContainer, checkRuntime } from '@cf-lifecycle/runner';
+import { redactUrl, redactUrlsIn } from '@cf-lifecycle/contract';
+import { readTextBounded } from '@cf-lifecycle/files';
+import { checkNatTools, checkRuntime, startContainer, type Mount, type NetworkMode } from '@cf-lifecycle/runner';
 import { appCacheFile, restoreAppCache, saveAppCache } from '../app-cache.ts';
 import { describeBuildpacks, installBuildpacks } from '../buildpacks.ts';
 import { appNameOf, parseEnvPairs, readServices, stagingEnv } from '../diego-env.ts';
@@ -12,7 +17,14 @@ import type { Logger } from '../log.ts';
 import { lifecycleDir } from '../paths.ts';
 import { onInterrupt } from '../signals.ts';
 import { resolveStack } from '../stack.ts';
-import { chownVcap, copyFileAtomic, copyTree, createWorkspace, mkdirVcap, removeWorkspace } from '../workspace.ts';
+import { CliHooks, eventBuildpacks, loadStageHooks, prepareBuilderHooks } from '../staging/hooks.ts';
+import { hostIdentity, runOnHost } from '../staging/host.ts';
+import { checkOutput, OUTPUT_LIMITS, PendingFiles, type OutputNames } from '../staging/outputs.ts';
+import { chownVcap, copyTree, createStagingWorkspace, removeWorkspace, type StagingWorkspace } from '../workspace.ts';
+
+/** `--network`: nat (default) is Garden's staging network; none (or isolated) only loopback; host the host's. */
+export const STAGE_NETWORKS = ['nat', 'none', 'isolated', 'host'] as const;
+export type StageNetwork = (typeof STAGE_NETWORKS)[number];
 
 export interface StageOptions {
   buildpack: string[];
@@ -22,7 +34,8 @@ export interface StageOptions {
   services?: string;
   output?: string;
   host?: boolean;
-  network: 'host' | 'isolated';
+  hostUser?: string;
+  network: StageNetwork;
   memory: number;
   hooksDir?: string;
   hooksConfig?: string;
@@ -35,29 +48,49 @@ export async function stage(appDir: string, opts: StageOptions, log: Logger): Pr
   const userEnv = parseEnvPairs(opts.env);
   const services = readServices(opts.services);
   const app = { name: appNameOf(appDir), memoryMb: opts.memory, diskMb: 4096 };
-  const output = path.resolve(opts.output ?? `${app.name}.droplet`);
+  // Before anything is staged: a droplet that could not be written should not cost a staging.
+  const outputs = checkOutput(opts.output ?? `${app.name}.droplet`, app.name);
+  const inContainer = !opts.host;
+  if (inContainer && opts.hostUser !== undefined) throw new CliError('--host-user is for --host (in a container the lifecycle always runs as vcap)');
+  const hostUser = inContainer ? undefined : hostIdentity(opts.hostUser);
+  const hooks = await loadStageHooks(opts);
   const lifecycle = lifecycleDir();
-  if (!opts.host) await checkRuntime().catch((err: Error) => Promise.reject(new CliError(err.message)));
-  const stack = opts.host ? undefined : await resolveStack(opts.stack, log);
+  if (inContainer) await checkRuntime().catch((err: Error) => Promise.reject(new CliError(err.message)));
+  if (inContainer && opts.network === 'nat') {
+    try {
+      checkNatTools();
+    } catch {
+      throw new CliError('--network nat (the default) needs slirp4netns: apt-get install slirp4netns, or stage with --network none or --network host');
+    }
+  }
+  const stack = inContainer ? await resolveStack(opts.stack, log) : undefined;
   const stackName = stack?.name ?? opts.stack ?? 'cflinuxfs2';
+  const keys = buildpacks.map((b) => b.key);
 
-  // The workspace is the staging container's /tmp: app, buildpacks, cache in; droplet, result, cache out.
-  const ws = createWorkspace('stage');
+  const ws = createStagingWorkspace();
+  const pending = new PendingFiles();
+  // Ctrl-C/SIGTERM end the process from their handler: temporaries beside -o go with the workspace.
+  const releasePending = onInterrupt(async () => pending.discard());
   try {
-    const appCopy = mkdirVcap(path.join(ws, 'app'));
+    const appCopy = path.join(ws.tmp, 'app');
+    fs.mkdirSync(appCopy, { mode: 0o755 });
     copyTree(path.resolve(appDir), appCopy);
-    chownVcap(appCopy);
-    await installBuildpacks(buildpacks, path.join(ws, 'buildpacks'));
-    const cache = mkdirVcap(path.join(ws, 'cache'));
+    await installBuildpacks(buildpacks, path.join(ws.tmp, 'buildpacks'));
+    const cache = path.join(ws.tmp, 'cache');
+    fs.mkdirSync(cache, { mode: 0o755 });
     const cacheFile = appCacheFile(appDir);
     if (await restoreAppCache(cacheFile, cache, (message) => log.warn(message))) log.info(`restored the build cache from ${cacheFile}`);
-    chownVcap(cache);
-    chownVcap(ws);
+    // The mount point of /tmp/lifecycle, made before staging code could make it anything else.
+    if (inContainer) fs.mkdirSync(path.join(ws.tmp, 'lifecycle'), { mode: 0o755 });
+    const builderHooks = hooks && hooks.builder.length > 0 ? await prepareBuilderHooks(hooks.builder, ws, inContainer) : undefined;
+    if (hostUser !== 'root') {
+      chownVcap(ws.tmp);
+      chownVcap(ws.home);
+    }
 
-    const inContainer = !opts.host;
-    const tmp = inContainer ? '/tmp' : ws;
+    const tmp = inContainer ? '/tmp' : ws.tmp;
     const args = [
-      `-buildpackOrder=${buildpacks.map((b) => b.key).join(',')}`,
+      `-buildpackOrder=${keys.join(',')}`,
       `-skipDetect=${opts.skipDetect ? 'true' : 'false'}`,
       `-buildDir=${tmp}/app`,
       `-outputDroplet=${tmp}/droplet`,
@@ -67,81 +100,185 @@ export async function stage(appDir: string, opts: StageOptions, log: Logger): Pr
       `-buildpacksDownloadDir=${tmp}/buildpackdownloads`,
       `-buildArtifactsCacheDir=${tmp}/cache`,
       `-outputStagingMetadata=${tmp}/staging-metadata.json`,
+      ...(builderHooks ? [builderHooks.flag] : []),
     ];
-    // Hooks: in a container their directory and the config's directory are mounted read-only
-    // (paths inside the config should be relative to it).
-    const hookMounts: Array<{ source: string; destination: string; readonly: boolean }> = [];
-    if (opts.hooksDir) {
-      const dir = path.resolve(opts.hooksDir);
-      if (!fs.existsSync(dir)) throw new CliError(`--hooks-dir ${opts.hooksDir}: no such directory`);
-      if (inContainer) hookMounts.push({ source: dir, destination: '/tmp/hooks', readonly: true });
-      args.push(`-hooksDir=${inContainer ? '/tmp/hooks' : dir}`);
-    }
-    if (opts.hooksConfig) {
-      const file = path.resolve(opts.hooksConfig);
-      if (!fs.existsSync(file)) throw new CliError(`--hooks-config ${opts.hooksConfig}: no such file`);
-      if (inContainer) hookMounts.push({ source: path.dirname(file), destination: '/tmp/hooks-config', readonly: true });
-      args.push(`-hooksConfig=${inContainer ? `/tmp/hooks-config/${path.basename(file)}` : file}`);
-    }
     const env = stagingEnv(app, stackName, services, userEnv);
-    log.info(`staging ${app.name} with ${buildpacks.map((b) => b.key).join(', ')} on ${stack ? `${stack.name} ${stack.version}` : 'the host (no container)'}`);
+    const where = stack ? `${stack.name} ${stack.version}` : `the host (no container, as ${hostUser === 'self' ? 'the current user' : hostUser})`;
+    log.info(redactUrlsIn(`staging ${app.name} with ${keys.map(redactUrl).join(', ')} on ${where}`));
 
-    const home = mkdirVcap(path.join(ws, 'home'));
-    let code: number;
-    if (inContainer) {
-      fs.mkdirSync(path.join(ws, 'lifecycle'), { recursive: true });
-      const container = await startContainer({
-        rootfs: stack!.rootfsDir,
-        args: ['/tmp/lifecycle/builder', ...args],
-        env: { ...env, TMPDIR: '/tmp' },
-        cwd: '/home/vcap',
-        mounts: [
-          { source: ws, destination: '/tmp' },
-          { source: lifecycle, destination: '/tmp/lifecycle', readonly: true },
-          { source: home, destination: '/home/vcap' },
-          ...hookMounts,
-        ],
-        network: opts.network,
-        limits: { memoryBytes: opts.memory * 2 ** 20 },
-        hostname: 'staging',
-        stdio: 'inherit',
-      });
-      // Ctrl-C/SIGTERM: the builder gets TERM (it ends its buildpack's process group and removes its
-      // temporaries), then KILL after the grace period.
-      const release = onInterrupt(() => container.stop(10_000));
-      const result = await container.exited;
-      release();
-      code = result.exitCode ?? 128 + 15;
-      // The memory cgroup's OOM kill count says whether 137 was the kernel's doing (runner: oom.ts).
-      if (result.oomKilled) log.error(`${code === 137 ? 'staging was killed' : 'a buildpack process was killed'}: out of memory (limit ${opts.memory} MiB)`);
-    } else {
-      code = await runOnHost(path.join(lifecycle, 'builder'), args, { ...process.env, ...env, HOME: home, TMPDIR: ws });
-    }
-    if (code !== 0 && code !== null) {
+    const cliHooks = new CliHooks(hooks?.outside ?? []);
+    const stackFacts = { name: stackName, ...(stack?.version ? { version: stack.version } : {}) };
+    // Pre-detect hooks that hold a secret run here, on the host copy of the app bits, before any staging code.
+    await cliHooks.run('pre-detect', {
+      schemaVersion: 1,
+      phase: 'pre-detect',
+      app: { name: app.name, buildDir: appCopy },
+      stack: stackFacts,
+      buildpacks: eventBuildpacks(keys.map((key) => ({ key }))),
+      paths: { buildDir: appCopy, cacheDir: cache },
+    });
+
+    const code = inContainer
+      ? await stageInContainer(ws, lifecycle, args, env, builderHooks?.mounts ?? [], stack!.rootfsDir, opts, log)
+      : await runOnHost(path.join(lifecycle, 'builder'), args, { ...process.env, ...env, HOME: ws.home, TMPDIR: ws.tmp }, hostUser!, ws.tmp);
+    if (code !== 0) {
       log.error(`staging failed: the builder exited with status ${code}`);
       return code;
     }
-    copyFileAtomic(path.join(ws, 'droplet'), output);
-    copyFileAtomic(path.join(ws, 'result.json'), `${output}.result.json`);
-    copyFileAtomic(path.join(ws, 'staging-metadata.json'), `${output}.metadata.json`);
-    saveAppCache(path.join(ws, 'output-cache'), cacheFile);
-    log.info(`droplet written to ${output} (${(fs.statSync(output).size / 2 ** 20).toFixed(1)} MiB); result.json and staging metadata beside it (${path.basename(output)}.result.json, ${path.basename(output)}.metadata.json)`);
+
+    // Every process of the staging is gone (the container's, or the host pid namespace's): from here on
+    // nothing changes the workspace, and nothing in it is followed.
+    collectOutputs(ws, outputs, pending);
+    saveAppCache(path.join(ws.tmp, 'output-cache'), cacheFile, pending);
+    for (const o of builderHooks?.sbomOutputs ?? []) {
+      // Absent when the hook did not run (or failed as advisory); anything there but a file of its own is refused.
+      if (fs.lstatSync(o.staged, { throwIfNoEntry: false }) === undefined) continue;
+      fs.mkdirSync(path.dirname(o.final), { recursive: true });
+      pending.copyFromWorkspace(o.staged, o.final, "a builtin sbom hook's copy of the SBOM");
+    }
+
+    if (cliHooks.has('post-build') || cliHooks.has('post-package')) {
+      const facts = await stagedFacts(ws, outputs, pending, app.name, stackFacts);
+      for (const phase of ['post-build', 'post-package'] as const) await cliHooks.run(phase, { schemaVersion: 1, phase, ...facts });
+    }
+    if (cliHooks.records.length > 0) addHookRecords(outputs, pending, cliHooks);
+
+    pending.commit();
+    log.info(
+      `droplet written to ${outputs.droplet} (${(fs.statSync(outputs.droplet).size / 2 ** 20).toFixed(1)} MiB); result.json and staging metadata beside it ` +
+        `(${[outputs.result, outputs.metadata, ...(fs.existsSync(outputs.sidecar) ? [outputs.sidecar] : [])].map((f) => path.basename(f)).join(', ')})`,
+    );
     return 0;
+  } catch (err) {
+    if (err instanceof CliError) log.error(redactUrlsIn(err.message));
+    else throw err;
+    return err.exitCode;
   } finally {
-    removeWorkspace(ws);
+    releasePending();
+    pending.discard();
+    removeWorkspace(ws.root);
   }
 }
 
-function runOnHost(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { env, stdio: ['ignore', 'inherit', 'inherit'] });
-    const release = onInterrupt(async () => {
-      child.kill('SIGTERM');
-    });
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      release();
-      resolve(code ?? 128 + (signal === 'SIGKILL' ? 9 : 15));
-    });
+async function stageInContainer(
+  ws: StagingWorkspace,
+  lifecycle: string,
+  args: string[],
+  env: Record<string, string>,
+  hookMounts: Mount[],
+  rootfs: string,
+  opts: StageOptions,
+  log: Logger,
+): Promise<number> {
+  const network: NetworkMode = opts.network === 'none' ? 'isolated' : opts.network;
+  const container = await startContainer({
+    rootfs,
+    args: ['/tmp/lifecycle/builder', ...args],
+    env: { ...env, TMPDIR: '/tmp' },
+    cwd: '/home/vcap',
+    mounts: [
+      // The workspace's tmp is the mount: its name cannot be changed from inside.
+      { source: ws.tmp, destination: '/tmp' },
+      { source: lifecycle, destination: '/tmp/lifecycle', readonly: true },
+      { source: ws.home, destination: '/home/vcap' },
+      ...hookMounts,
+    ],
+    network,
+    limits: { memoryBytes: opts.memory * 2 ** 20 },
+    hostname: 'staging',
+    stdio: 'inherit',
   });
+  // Ctrl-C/SIGTERM: the builder gets TERM (it ends its buildpack's process group and removes its
+  // temporaries), then KILL after the grace period.
+  const release = onInterrupt(() => container.stop(10_000));
+  try {
+    // Resolves once the container, its cgroups (every process in it) and its network helpers are gone.
+    const result = await container.exited;
+    const code = result.exitCode ?? 128 + 15;
+    // The memory cgroup's OOM kill count says whether 137 was the kernel's doing (runner: oom.ts).
+    if (result.oomKilled) log.error(`${code === 137 ? 'staging was killed' : 'a buildpack process was killed'}: out of memory (limit ${opts.memory} MiB)`);
+    return code;
+  } finally {
+    release();
+  }
 }
+
+/** The builder's outputs, out of the workspace into temporaries beside their destinations. */
+function collectOutputs(ws: StagingWorkspace, outputs: OutputNames, pending: PendingFiles): void {
+  const from = (name: string) => path.join(ws.tmp, name);
+  pending.copyFromWorkspace(from('droplet'), outputs.droplet, "the staging's droplet");
+  pending.copyFromWorkspace(from('staging-metadata.json'), outputs.metadata, "the staging's metadata", OUTPUT_LIMITS.metadata);
+  // The sidecar holds the staging id result.json belongs to; a builder that writes none leaves none,
+  // and an earlier staging's is removed rather than left beside this result.json.
+  if (fs.lstatSync(from('result.json.staging-id'), { throwIfNoEntry: false }) !== undefined) {
+    pending.copyFromWorkspace(from('result.json.staging-id'), outputs.sidecar, "the staging's result.json.staging-id", OUTPUT_LIMITS.sidecar);
+  } else {
+    pending.remove(outputs.sidecar);
+  }
+  // result.json last, as the builder renames it (quirk Q7).
+  pending.copyFromWorkspace(from('result.json'), outputs.result, "the staging's result.json", OUTPUT_LIMITS.result);
+}
+
+/**
+ * What the CLI's post-build and post-package hooks are told: the buildpacks (from the staging
+ * metadata), the process types (from result.json), and the paths of the outputs on the host, before
+ * they are published (the droplet and metadata at their temporary names, the SBOM taken out of the
+ * droplet into the workspace). `paths.buildDir` is the staged app as staging left it.
+ */
+async function stagedFacts(ws: StagingWorkspace, outputs: OutputNames, pending: PendingFiles, appName: string, stack: HookEventStack) {
+  const droplet = pending.temporary(outputs.droplet)!;
+  const metadataFile = pending.temporary(outputs.metadata)!;
+  const resultFile = pending.temporary(outputs.result)!;
+  const metadata = readJson(metadataFile, OUTPUT_LIMITS.metadata, 'staging metadata');
+  const result = readJson(resultFile, OUTPUT_LIMITS.result, 'result.json');
+  let sbom: string | undefined;
+  try {
+    const { readDroplet } = await import('@cf-lifecycle/scan');
+    const contents = await readDroplet(droplet, { sbom: true });
+    if (contents.sbom !== undefined) {
+      sbom = path.join(ws.out, 'sbom.cdx.json');
+      fs.writeFileSync(sbom, contents.sbom, { mode: 0o644 });
+    }
+  } catch {
+    // No SBOM for the hooks: the droplet is checked by whoever reads it.
+  }
+  const buildpackList = Array.isArray(metadata.buildpacks) ? (metadata.buildpacks as Array<{ key: string; name?: unknown; version?: unknown }>) : [];
+  const processTypes = isObject(result.process_types)
+    ? (Object.fromEntries(Object.entries(result.process_types).filter(([, v]) => typeof v === 'string')) as Record<string, string>)
+    : undefined;
+  return {
+    app: { name: appName, buildDir: path.join(ws.tmp, 'app') },
+    stack,
+    buildpacks: eventBuildpacks(buildpackList.filter((b) => isObject(b) && typeof b.key === 'string')),
+    paths: { buildDir: path.join(ws.tmp, 'app'), droplet, stagingMetadata: metadataFile, ...(sbom ? { sbom } : {}) },
+    ...(processTypes ? { processTypes } : {}),
+  };
+}
+
+type HookEventStack = { name: string; version?: string };
+
+/** DROPLET.metadata.json's `hooks`: the CLI's pre-detect runs, the builder's, then the CLI's post-staging runs. */
+function addHookRecords(outputs: OutputNames, pending: PendingFiles, cliHooks: CliHooks): void {
+  const metadata = readJson(pending.temporary(outputs.metadata)!, OUTPUT_LIMITS.metadata, 'staging metadata');
+  const builderRecords = Array.isArray(metadata.hooks) ? metadata.hooks : [];
+  const before = cliHooks.records.filter((r) => r.phase === 'pre-detect');
+  const after = cliHooks.records.filter((r) => r.phase !== 'pre-detect');
+  metadata.hooks = [...before, ...builderRecords, ...after];
+  pending.write(outputs.metadata, `${JSON.stringify(metadata, null, 2)}\n`);
+}
+
+function readJson(file: string, maxBytes: number, what: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(readTextBounded(file, { maxBytes, what, noFollow: true }));
+  } catch (err) {
+    throw new CliError(`the staging's ${what} cannot be read: ${(err as Error).message}; nothing was written`);
+  }
+  if (!isObject(value)) throw new CliError(`the staging's ${what} is not a JSON object; nothing was written`);
+  return value;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
