@@ -152,7 +152,7 @@ describe('droplet stage --network', () => {
   it('an unknown mode is refused before staging, with the choices', async () => {
     const r = await s.cli(['stage', app, '-b', probe, '--network', 'bridge']);
 
-    expect(r.stderr).toContain("error: option '--network <mode>' argument 'bridge' is invalid. Allowed choices are nat, none, isolated, host.");
-    expect(r.code).toBe(1);
+    expect(r.stderr).toBe("droplet: option '--network <mode>' argument 'bridge' is invalid. Allowed choices are nat, none, isolated, host. (see droplet --help)\n");
+    expect(r.code).toBe(2);
   });
 });
