@@ -2,13 +2,14 @@
 // "Faults"): every temporary is written before the first rename, so an unwritable location fails
 // with the previous staging's outputs untouched; a builder SIGKILLed between two renames
 // (CF_LIFECYCLE_TEST_KILL_AT) leaves either a complete set or one whose ids and digests disagree in a
-// way a reader detects. The test checks the ids and hashes itself.
+// way a reader detects. The test checks the ids and hashes itself, and `droplet inspect` (which reads
+// the set under droplet stage's names, given here to the builder) must agree with it.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Workspace } from '../helpers/stage.ts';
+import { Workspace, runCli } from '../helpers/stage.ts';
 import { failureResult } from '../helpers/records.ts';
 import { PLAIN, scriptBuildpack } from './builder-helpers.ts';
 
@@ -16,6 +17,8 @@ const sha256 = (data: Buffer | string): string => createHash('sha256').update(da
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 let ws: Workspace;
+let droplet: string;
+let resultFile: string;
 let metadataFile: string;
 let sidecar: string;
 
@@ -27,28 +30,31 @@ beforeAll(() => {
     compile: 'echo "compiled $GENERATION" > "$1/generation"',
     release: 'printf -- "---\\ndefault_process_types:\\n  web: serve generation %s\\n" "$GENERATION"',
   });
-  metadataFile = path.join(ws.root, 'out', 'staging-metadata.json');
-  sidecar = `${ws.outputMetadata}.staging-id`;
+  // droplet stage's names for the set (DROPLET, DROPLET.result.json, DROPLET.metadata.json and the sidecar).
+  droplet = path.join(ws.root, 'out', 'app.droplet');
+  resultFile = `${droplet}.result.json`;
+  metadataFile = `${droplet}.metadata.json`;
+  sidecar = `${resultFile}.staging-id`;
 });
 afterAll(() => ws.cleanup());
 
 function stage(generation: number, env: Record<string, string> = {}, extra: string[] = []) {
-  return ws.stage(['generations'], { extra: [`-outputStagingMetadata=${metadataFile}`, ...extra], env: { GENERATION: String(generation), ...env } });
+  const names = [`-outputDroplet=${droplet}`, `-outputMetadata=${resultFile}`, `-outputStagingMetadata=${metadataFile}`];
+  return ws.stage(['generations'], { extra: [...names, ...extra], env: { GENERATION: String(generation), ...env } });
 }
 
-const OUTPUTS = () => [ws.outputDroplet, ws.outputCache, metadataFile, sidecar, ws.outputMetadata];
+const OUTPUTS = () => [droplet, ws.outputCache, metadataFile, sidecar, resultFile];
 
 /** What a reader of the set finds: each part's id or digest, and whether they agree. */
 function inspectSet(): { consistent: boolean; generation: string; stagingId: string; problems: string[] } {
   const beside = JSON.parse(fs.readFileSync(metadataFile, 'utf8'));
-  const droplet = fs.readFileSync(ws.outputDroplet);
-  const embedded = JSON.parse(execFileSync('tar', ['-xOzf', ws.outputDroplet, './.cf-lifecycle/staging-metadata.json'], { encoding: 'utf8' }));
+  const embedded = JSON.parse(execFileSync('tar', ['-xOzf', droplet, './.cf-lifecycle/staging-metadata.json'], { encoding: 'utf8' }));
   const problems: string[] = [];
-  if (sha256(droplet) !== beside.droplet.sha256) problems.push('droplet sha256');
+  if (sha256(fs.readFileSync(droplet)) !== beside.droplet.sha256) problems.push('droplet sha256');
   if (embedded.stagingId !== beside.stagingId) problems.push('embedded stagingId');
   if (fs.readFileSync(sidecar, 'utf8') !== `${beside.stagingId}\n`) problems.push('sidecar');
-  if (sha256(fs.readFileSync(ws.outputMetadata)) !== beside.result.sha256) problems.push('result sha256');
-  const web = JSON.parse(fs.readFileSync(ws.outputMetadata, 'utf8')).process_types.web as string;
+  if (sha256(fs.readFileSync(resultFile)) !== beside.result.sha256) problems.push('result sha256');
+  const web = JSON.parse(fs.readFileSync(resultFile, 'utf8')).process_types.web as string;
   return { consistent: problems.length === 0, generation: web, stagingId: beside.stagingId, problems };
 }
 
@@ -59,7 +65,7 @@ function snapshot(): Map<string, Buffer> {
 
 function restore(saved: Map<string, Buffer>): void {
   // Temporaries a killed builder left beside the outputs go too: each kill starts from a clean set.
-  for (const name of fs.readdirSync(path.dirname(ws.outputDroplet))) if (name.includes('.tmp-')) fs.rmSync(path.join(path.dirname(ws.outputDroplet), name));
+  for (const name of fs.readdirSync(path.dirname(droplet))) if (name.includes('.tmp-')) fs.rmSync(path.join(path.dirname(droplet), name));
   for (const [f, data] of saved) fs.writeFileSync(f, data);
 }
 
@@ -78,7 +84,7 @@ describe('outputs as a set', () => {
     expect(previousId).toMatch(UUID_V4);
     expect(inspectSet()).toEqual({ consistent: true, generation: 'serve generation 1', stagingId: previousId, problems: [] });
     // result.json itself is exactly the contract's document.
-    const fields = Object.keys(JSON.parse(fs.readFileSync(ws.outputMetadata, 'utf8')));
+    const fields = Object.keys(JSON.parse(fs.readFileSync(resultFile, 'utf8')));
     expect(fields).toEqual(['lifecycle_metadata', 'process_types', 'processes', 'execution_metadata', 'lifecycle_type']);
   });
 
@@ -95,6 +101,12 @@ describe('outputs as a set', () => {
     expect(r.signal, r.stderr).toBe('SIGKILL');
 
     const set = inspectSet();
+    // droplet inspect accepts the set as one staging, or reports it as mixed (exit 3) naming a file.
+    const inspected = await runCli(['inspect', droplet, '--json']);
+    const report = JSON.parse(inspected.stdout) as { set: { status: string; stagingId?: string } };
+    expect(report.set.status).toBe(set.consistent ? 'consistent' : 'mixed');
+    expect(inspected.code, inspected.stderr).toBe(set.consistent ? 0 : 3);
+    if (!set.consistent) expect(inspected.stderr).toMatch(/^droplet inspect: .*app\.droplet: mixed set: .*restage the app, or copy /);
     if (expected === 'previous') {
       expect(set).toEqual({ consistent: true, generation: 'serve generation 1', stagingId: previousId, problems: [] });
       for (const [f, data] of previous) expect(fs.readFileSync(f).equals(data), f).toBe(true);
@@ -129,17 +141,17 @@ describe('an output location that cannot be written fails before anything is rep
     fs.writeFileSync(result, 'the previous result.json\n');
     const r0 = await stage(4);
     expect(r0.code).toBe(0);
-    const droplet = fs.readFileSync(ws.outputDroplet);
+    const before = fs.readFileSync(droplet);
     const cache = fs.readFileSync(ws.outputCache);
 
-    const r = await readOnly(dir, () => ws.stage(['generations'], { extra: [`-outputMetadata=${result}`], env: { GENERATION: '5' } }));
+    const r = await readOnly(dir, () => ws.stage(['generations'], { extra: [`-outputDroplet=${droplet}`, `-outputMetadata=${result}`], env: { GENERATION: '5' } }));
 
     expect(r.stderr).toBe(`open ${result}: read-only file system\n`);
     expect(r.code).toBe(1);
-    expect(fs.readFileSync(ws.outputDroplet).equals(droplet)).toBe(true);
+    expect(fs.readFileSync(droplet).equals(before)).toBe(true);
     expect(fs.readFileSync(ws.outputCache).equals(cache)).toBe(true);
     expect(fs.readFileSync(result, 'utf8')).toBe('the previous result.json\n');
-    expect(fs.readdirSync(path.dirname(ws.outputDroplet)).filter((n) => n.includes('.tmp-'))).toEqual([]);
+    expect(fs.readdirSync(path.dirname(droplet)).filter((n) => n.includes('.tmp-'))).toEqual([]);
   });
 
   it('the staging metadata: `Failed to write staging metadata: …`, exit 1; the previous droplet stays, result.json is the failure document', async () => {
@@ -149,17 +161,17 @@ describe('an output location that cannot be written fails before anything is rep
     fs.writeFileSync(metadata, '{}\n');
     const r0 = await stage(6);
     expect(r0.code).toBe(0);
-    const droplet = fs.readFileSync(ws.outputDroplet);
+    const before = fs.readFileSync(droplet);
 
-    const r = await readOnly(dir, () => ws.stage(['generations'], { extra: [`-outputStagingMetadata=${metadata}`], env: { GENERATION: '7' } }));
+    const r = await readOnly(dir, () => ws.stage(['generations'], { extra: [`-outputDroplet=${droplet}`, `-outputMetadata=${resultFile}`, `-outputStagingMetadata=${metadata}`], env: { GENERATION: '7' } }));
 
     expect(r.stderr).toBe(`Failed to write staging metadata: open ${metadata}: read-only file system\n`);
     expect(r.code).toBe(1);
-    expect(fs.readFileSync(ws.outputDroplet).equals(droplet)).toBe(true);
+    expect(fs.readFileSync(droplet).equals(before)).toBe(true);
     expect(fs.readFileSync(metadata, 'utf8')).toBe('{}\n');
     // CONTRACT §2.14: a failure after the final step writes the failure result.json.
-    expect(fs.readFileSync(ws.outputMetadata, 'utf8')).toBe(failureResult(['generations']));
-    expect(fs.readdirSync(path.dirname(ws.outputDroplet)).filter((n) => n.includes('.tmp-'))).toEqual([]);
+    expect(fs.readFileSync(resultFile, 'utf8')).toBe(failureResult(['generations']));
+    expect(fs.readdirSync(path.dirname(droplet)).filter((n) => n.includes('.tmp-'))).toEqual([]);
   });
 });
 
