@@ -100,6 +100,21 @@ describe('/dev/zero given to every file option and file argument', () => {
     await expectRefused(args, `droplet: ${zero('--services /dev/zero')}`, 1);
   });
 
+  it('stage --hooks-config', async () => {
+    const args = ['stage', app, '-b', buildpack, '-o', path.join(work, 'out.droplet'), '--hooks-config', '/dev/zero'];
+    await expectRefused(args, 'droplet: Invalid hooks config: /dev/zero is a character device; give a regular file', 1);
+  });
+
+  it('stage --hooks-dir (a directory option)', async () => {
+    const args = ['stage', app, '-b', buildpack, '-o', path.join(work, 'out.droplet'), '--hooks-dir', '/dev/zero'];
+    await expectRefused(args, 'droplet: Invalid hooks directory /dev/zero: not a directory', 1);
+  });
+
+  it('stage -b (a buildpack directory or zip)', async () => {
+    const args = ['stage', app, '-b', '/dev/zero', '-o', path.join(work, 'out.droplet')];
+    await expectRefused(args, 'droplet: buildpack /dev/zero: not a directory, a .zip file or a URL', 1);
+  });
+
   it('export DROPLET', async () => {
     await expectRefused(['export', '/dev/zero', '-o', path.join(work, 'image.tar')], `droplet: ${zero('the droplet /dev/zero')}`, 1);
     expect(fs.existsSync(path.join(work, 'image.tar'))).toBe(false);
