@@ -2,3 +2,5 @@
 // that was planted where a file should be. Every failure is one line naming the file.
 export { FileInputError, formatCap, readFileBounded, readTextBounded, openRegularFile, type OpenedFile, type ReadOptions } from './bounded.ts';
 export { copyOutNoFollow } from './copy-out.ts';
+export { chunksOf } from './chunks.ts';
+export { walkFiles, type WalkOptions } from './walk.ts';

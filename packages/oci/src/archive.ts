@@ -6,8 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { promisify } from 'node:util';
-import { FileInputError, openRegularFile } from '@cf-lifecycle/files';
+import { FileInputError, chunksOf, openRegularFile } from '@cf-lifecycle/files';
 import { readTar, tarStream, TarFormatError, type TarItem } from '@cf-lifecycle/tar';
 import { OciError } from './errors.ts';
 import { FIXED_MTIME } from './layers/fixed.ts';
@@ -40,19 +39,7 @@ export async function writeArchive(layout: Layout, output: string): Promise<void
   }
 }
 
-const readAt = promisify(fs.read);
 
-/** A file's bytes from its descriptor, from the start (a ReadStream would close the caller's descriptor when destroyed). */
-async function* chunksOf(fd: number): AsyncGenerator<Buffer> {
-  let position = 0;
-  for (;;) {
-    const buf = Buffer.allocUnsafe(1 << 20);
-    const { bytesRead } = await readAt(fd, buf, 0, buf.length, position);
-    if (bytesRead === 0) return;
-    position += bytesRead;
-    yield buf.subarray(0, bytesRead);
-  }
-}
 
 /** The layout files an image archive may hold: anything else in it is skipped, never written. */
 const LAYOUT_FILE = /^(oci-layout|index\.json|blobs\/sha256\/[0-9a-f]{64})$/;

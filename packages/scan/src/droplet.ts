@@ -5,9 +5,8 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { Readable } from 'node:stream';
-import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import { FileInputError, formatCap, openRegularFile } from '@cf-lifecycle/files';
+import { FileInputError, chunksOf, formatCap, openRegularFile } from '@cf-lifecycle/files';
 import { visitTar } from '@cf-lifecycle/tar';
 import { InputError, LIMITS } from './limits.ts';
 
@@ -122,22 +121,7 @@ export async function readOpenedDroplet(input: OpenedInput, file: string, opts: 
   return result;
 }
 
-const readAt = promisify(fs.read);
 
-/**
- * A file's bytes from its descriptor, 1 MiB at a time, from the start. (An fs.ReadStream on a
- * descriptor closes it when destroyed, whatever `autoClose` says; the caller owns this one.)
- */
-export async function* chunksOf(fd: number): AsyncGenerator<Buffer> {
-  let position = 0;
-  for (;;) {
-    const buf = Buffer.allocUnsafe(1 << 20);
-    const { bytesRead } = await readAt(fd, buf, 0, buf.length, position);
-    if (bytesRead === 0) return;
-    position += bytesRead;
-    yield buf.subarray(0, bytesRead);
-  }
-}
 
 /** sha256 of a whole file read from its descriptor, from the start. */
 export async function sha256Fd(fd: number): Promise<string> {

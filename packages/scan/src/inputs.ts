@@ -4,6 +4,7 @@
 // most LIMITS.walkFiles files). Every file is opened as a regular file and read under its cap.
 import fs from 'node:fs';
 import path from 'node:path';
+import { FileInputError, walkFiles } from '@cf-lifecycle/files';
 import { TarFormatError } from '@cf-lifecycle/tar';
 import { openInput, readOpened, readOpenedDroplet } from './droplet.ts';
 import { InputError, LIMITS, neitherDropletNorMetadata } from './limits.ts';
@@ -168,24 +169,9 @@ function identity(m: StagingMetadata): string | undefined {
 
 /** Regular files under `dir`, sorted; symbolic links are not followed. */
 function walk(dir: string): string[] {
-  const out: string[] = [];
-  const pending = [dir];
-  while (pending.length > 0) {
-    const d = pending.pop()!;
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(d, { withFileTypes: true });
-    } catch (err) {
-      throw new InputError(`${d}: cannot read the directory: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    }
-    for (const e of entries) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) pending.push(p);
-      else if (e.isFile()) {
-        out.push(p);
-        if (out.length > LIMITS.walkFiles) throw new InputError(`${dir}: more than ${LIMITS.walkFiles} files: name fewer or smaller directories`);
-      }
-    }
+  try {
+    return walkFiles(dir, { maxFiles: LIMITS.walkFiles, tooMany: 'name fewer or smaller directories' });
+  } catch (err) {
+    throw err instanceof FileInputError ? new InputError(err.message) : err;
   }
-  return out.sort();
 }

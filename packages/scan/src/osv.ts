@@ -3,7 +3,7 @@
 // (ecosystem, normalised name), and deciding whether one installed version is affected.
 import fs from 'node:fs';
 import path from 'node:path';
-import { FileInputError, readTextBounded } from '@cf-lifecycle/files';
+import { FileInputError, readTextBounded, walkFiles } from '@cf-lifecycle/files';
 import { LIMITS } from './limits.ts';
 import { advisorySeverity, type AdvisorySeverity, type SeverityOrUnknown } from './severity.ts';
 import { orderingFor, SEMVER_ORDERING, type VersionOrdering } from './versions/index.ts';
@@ -227,28 +227,16 @@ function readOsvFile(file: string, what: string | undefined): string {
 }
 
 export function jsonFiles(dir: string): string[] {
-  const out: string[] = [];
-  const pending = [dir];
-  while (pending.length > 0) {
-    const d = pending.pop()!;
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(d, { withFileTypes: true });
-    } catch (err) {
-      throw new OsvError(`--osv ${d}: cannot read the directory: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    }
-    for (const e of entries) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) pending.push(p);
-      else if (e.isFile() && e.name.endsWith('.json')) {
-        out.push(p);
-        if (out.length > LIMITS.osvFiles) {
-          throw new OsvError(`--osv ${dir}: more than ${LIMITS.osvFiles} JSON files: give a directory of the ecosystems you scan`);
-        }
-      }
-    }
+  try {
+    return walkFiles(dir, {
+      accept: (name) => name.endsWith('.json'),
+      maxFiles: LIMITS.osvFiles,
+      tooMany: 'give a directory of the ecosystems you scan',
+      what: (d) => `--osv ${d}`,
+    });
+  } catch (err) {
+    throw err instanceof FileInputError ? new OsvError(err.message) : err;
   }
-  return out.sort();
 }
 
 /**

@@ -7,9 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import { FileInputError, openRegularFile } from '@cf-lifecycle/files';
+import { FileInputError, chunksOf, openRegularFile } from '@cf-lifecycle/files';
 import { isTarHeader, readAll, readTar, tarStream, TarFormatError, type TarHeader, type TarItem } from '@cf-lifecycle/tar';
 import { OciError } from '../errors.ts';
 import { HashingStream } from '../hashing.ts';
@@ -52,19 +51,7 @@ function byBytes(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
-const readAt = promisify(fs.read);
 
-/** A file's bytes from its descriptor, from the start (a ReadStream would close the caller's descriptor when destroyed). */
-async function* chunksOf(fd: number): AsyncGenerator<Buffer> {
-  let position = 0;
-  for (;;) {
-    const buf = Buffer.allocUnsafe(1 << 20);
-    const { bytesRead } = await readAt(fd, buf, 0, buf.length, position);
-    if (bytesRead === 0) return;
-    position += bytesRead;
-    yield buf.subarray(0, bytesRead);
-  }
-}
 
 /** Passes at most `max` bytes through; more is a gzip bomb (or a droplet far beyond any Cloud Foundry accepts). */
 class ByteCap extends Transform {
