@@ -25,7 +25,10 @@ function time(file, args, opts) {
 }
 
 const fmt = (ms) => `${ms.toFixed(1)} ms`;
-const row = (name, ours, base) => console.log(`${name.padEnd(44)} ours ${fmt(ours.median).padStart(9)}  baseline ${fmt(base.median).padStart(9)}  ratio ${(ours.median / base.median).toFixed(2)}  overhead ${fmt(ours.median - base.median)}`);
+const row = (name, ours, base) =>
+  console.log(
+    `${name.padEnd(44)} ours ${fmt(ours.median).padStart(9)}  baseline ${fmt(base.median).padStart(9)}  ratio ${(ours.median / base.median).toFixed(2)}  overhead ${fmt(ours.median - base.median)}`,
+  );
 
 function benchLauncher() {
   // A droplet root with an app that does nothing: the difference between the launcher and bash
@@ -55,7 +58,9 @@ if (!fs.existsSync(path.join(lifecycle, 'launcher'))) {
   console.error('bench: dist/lifecycle is missing: run `npm run build` first');
   process.exit(1);
 }
-console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.release()}; ${RUNS} runs each, medians`);
+console.log(
+  `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.release()}; ${RUNS} runs each, medians`,
+);
 benchLauncher();
 benchBuilderStartup();
 // Staging at speed (packaging, detect, one-file staging) and scanning at fleet scale.
@@ -65,4 +70,9 @@ const { runScanBench } = await import('./scan.mjs');
 await runScanBench({ runs: 1 });
 const tgz = fs.statSync(path.join(root, 'dist', 'lifecycle.tgz')).size;
 const exe = fs.statSync(path.join(lifecycle, 'builder')).size;
-console.log(`dist/lifecycle.tgz: ${(tgz / 2 ** 20).toFixed(1)} MiB (one ${(exe / 2 ** 20).toFixed(1)} MiB executable, hard-linked as ${fs.readdirSync(lifecycle).filter((f) => !f.startsWith('.')).join(', ')})`);
+console.log(
+  `dist/lifecycle.tgz: ${(tgz / 2 ** 20).toFixed(1)} MiB (one ${(exe / 2 ** 20).toFixed(1)} MiB executable, hard-linked as ${fs
+    .readdirSync(lifecycle)
+    .filter((f) => !f.startsWith('.'))
+    .join(', ')})`,
+);

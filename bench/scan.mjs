@@ -87,7 +87,10 @@ export function generate(dir) {
         ranges: [
           {
             type: 'ECOSYSTEM',
-            events: [{ introduced: rand() < 0.1 ? '0' : version(p.ecosystem, p.index, lo) }, rand() < 0.9 ? { fixed: version(p.ecosystem, p.index, hi) } : { last_affected: version(p.ecosystem, p.index, hi - 1) }],
+            events: [
+              { introduced: rand() < 0.1 ? '0' : version(p.ecosystem, p.index, lo) },
+              rand() < 0.9 ? { fixed: version(p.ecosystem, p.index, hi) } : { last_affected: version(p.ecosystem, p.index, hi - 1) },
+            ],
           },
         ],
       };
@@ -162,7 +165,9 @@ export async function runScanBench({ runs = Number(process.env.BENCH_SCAN_RUNS ?
   try {
     let t = performance.now();
     const { osvDir, metaDir } = generate(dir);
-    log(`generated ${SCAN_BENCH.advisories} OSV records and ${SCAN_BENCH.metadataFiles} metadata files (${SCAN_BENCH.dependenciesPerFile} dependencies each) in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    log(
+      `generated ${SCAN_BENCH.advisories} OSV records and ${SCAN_BENCH.metadataFiles} metadata files (${SCAN_BENCH.dependenciesPerFile} dependencies each) in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+    );
     const bundle = path.join(dir, 'scan.mjs');
     await build({
       entryPoints: [path.join(root, 'packages/scan/src/index.ts')],

@@ -9,7 +9,7 @@
 //
 // `node bench/staging.mjs` runs it alone; bench/run.mjs calls runStagingBench(). Workloads are
 // generated once into $BENCH_DIR (default /tmp/cf-lifecycle-bench) and reused.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -53,7 +53,7 @@ function generateApp(dir, files, bytes, seed) {
     let content;
     if (i % 3 === 0) {
       content = Buffer.alloc(size);
-      for (let j = 0; j < size; j += 4) content.writeUInt32LE((rand() * 2 ** 32) >>> 0, Math.min(j, size - 4 < 0 ? 0 : size - 4));
+      for (let j = 0; j < size; j += 4) content.writeUInt32LE((rand() * 2 ** 32) >>> 0, Math.min(j, Math.max(size - 4, 0)));
     } else {
       const parts = [];
       let len = 0;
@@ -166,7 +166,9 @@ export async function runStagingBench(log = console.log) {
     }
     const row = { workload: w.name, oursMs: median(ours), baselineMs: median(base), ratio: median(ours) / median(base), peakMb: peak };
     results.push(row);
-    log(`packaging ${w.name.padEnd(16)} builder ${fmt(row.oursMs).padStart(9)}   cp -a + tar -czf ${fmt(row.baselineMs).padStart(9)}   ratio ${row.ratio.toFixed(2)}   builder peak RSS ${row.peakMb.toFixed(0)} MB`);
+    log(
+      `packaging ${w.name.padEnd(16)} builder ${fmt(row.oursMs).padStart(9)}   cp -a + tar -czf ${fmt(row.baselineMs).padStart(9)}   ratio ${row.ratio.toFixed(2)}   builder peak RSS ${row.peakMb.toFixed(0)} MB`,
+    );
   }
 
   // Detect: 10 buildpacks whose detect takes 0.2 s, only the last passes; against one alone.
@@ -183,7 +185,9 @@ export async function runStagingBench(log = console.log) {
     sequential.push((await stageOnce(tiny, detectDir, keys, work, ['-detectConcurrency=1'])).ms);
   }
   const detectRow = { oursMs: median(concurrent), singleMs: median(single), sequentialMs: median(sequential), ratio: median(concurrent) / median(single) };
-  log(`detect 10 × 0.2 s          builder ${fmt(detectRow.oursMs).padStart(9)}   one detect alone ${fmt(detectRow.singleMs).padStart(9)}   ratio ${detectRow.ratio.toFixed(2)}   (sequential: ${fmt(detectRow.sequentialMs)})`);
+  log(
+    `detect 10 × 0.2 s          builder ${fmt(detectRow.oursMs).padStart(9)}   one detect alone ${fmt(detectRow.singleMs).padStart(9)}   ratio ${detectRow.ratio.toFixed(2)}   (sequential: ${fmt(detectRow.sequentialMs)})`,
+  );
 
   // The whole builder on a one-file app; against the Go reference builder when one is given.
   const oneFile = [];
@@ -194,7 +198,15 @@ export async function runStagingBench(log = console.log) {
     for (let r = 0; r < 10; r++) {
       fs.rmSync(work, { recursive: true, force: true });
       fs.mkdirSync(work, { recursive: true });
-      const args = [`-buildDir=${tiny}`, `-buildpacksDir=${buildpacksDir}`, `-buildArtifactsCacheDir=${work}/cache`, `-outputDroplet=${work}/droplet`, `-outputMetadata=${work}/result.json`, `-outputBuildArtifactsCache=${work}/output-cache`, '-buildpackOrder=noop'];
+      const args = [
+        `-buildDir=${tiny}`,
+        `-buildpacksDir=${buildpacksDir}`,
+        `-buildArtifactsCacheDir=${work}/cache`,
+        `-outputDroplet=${work}/droplet`,
+        `-outputMetadata=${work}/result.json`,
+        `-outputBuildArtifactsCache=${work}/output-cache`,
+        '-buildpackOrder=noop',
+      ];
       ref.push((await timed(process.env.REF_BUILDER, args, { env: { PATH: process.env.PATH, TMPDIR: work } })).ms);
     }
     refLine = `Go reference ${fmt(median(ref))}   ratio ${(median(oneFile) / median(ref)).toFixed(2)}`;

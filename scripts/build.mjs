@@ -73,7 +73,11 @@ async function main() {
   log(`bundled code in ${Date.now() - started} ms`);
 
   // Skip the slow part (injecting into a 120 MB binary and compressing it) when nothing changed.
-  const stamp = createHash('sha256').update(fs.readFileSync(bundle)).update(runtimeVersion).update(fs.readFileSync(fileURLToPath(import.meta.url))).digest('hex');
+  const stamp = createHash('sha256')
+    .update(fs.readFileSync(bundle))
+    .update(runtimeVersion)
+    .update(fs.readFileSync(fileURLToPath(import.meta.url)))
+    .digest('hex');
   const stampFile = path.join(dist, 'lifecycle', '.build-stamp');
   if (fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === stamp && fs.existsSync(path.join(dist, 'lifecycle.tgz'))) {
     log('dist/lifecycle is up to date');
@@ -135,7 +139,7 @@ async function main() {
 async function withLock(fn) {
   const lock = path.join(root, '.cache', 'build.lock');
   fs.mkdirSync(path.dirname(lock), { recursive: true });
-  for (let waited = 0; ; waited += 200) {
+  for (let _waited = 0; ; _waited += 200) {
     try {
       fs.mkdirSync(lock);
       break;

@@ -37,7 +37,11 @@ function ensureRunc() {
   if (haveRunc()) return true;
   if (process.getuid?.() !== 0) return false;
   say('installing runc (apt-get install runc)');
-  const install = () => spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'runc'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  const install = () =>
+    spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'runc'], {
+      stdio: 'inherit',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
   if (install().status !== 0) {
     spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
     if (install().status !== 0) throw new Error('could not install runc with apt-get');

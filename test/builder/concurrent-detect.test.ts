@@ -89,7 +89,7 @@ describe('concurrent detect gives exactly the sequential result (CONTRACT §2.8,
 
   it('ten slow detects run side by side: far less than ten times one', async () => {
     const order = Array.from({ length: 10 }, (_, i) => `slow-${i}`);
-    order.forEach((key, i) => install(key, { SLEEP: 0.4, EXIT: i === 9 ? 0 : 1 }));
+    for (const [i, key] of order.entries()) install(key, { SLEEP: 0.4, EXIT: i === 9 ? 0 : 1 });
     const r = await stageBoth(order);
     expectSame(r);
     // Sequential takes ≥ 4 s; concurrent must be well under half of that (a loose bound, not a benchmark).

@@ -15,7 +15,9 @@ afterEach(() => ws.cleanup());
 
 const NONE = 'None of the buildpacks detected a compatible application\n';
 const WARNING = "WARNING: buildpack script '/bin/detect' is not executable\n";
-const metadata = () => (ws.result() as { lifecycle_metadata: { buildpack_key: string; detected_buildpack: string; buildpacks: { key: string; name: string }[] } }).lifecycle_metadata;
+const metadata = () =>
+  (ws.result() as { lifecycle_metadata: { buildpack_key: string; detected_buildpack: string; buildpacks: { key: string; name: string }[] } })
+    .lifecycle_metadata;
 
 describe('CONTRACT §2.8 detect mode', () => {
   describe('keys are tried in order and the first match wins', () => {
@@ -69,7 +71,10 @@ describe('CONTRACT §2.8 detect mode', () => {
       ws.installBuildpack('detect-name-with-trailing-newlines');
       const result = await ws.stage(['detect-name-with-trailing-newlines']);
       expect(result.code).toBe(0);
-      expect(metadata()).toMatchObject({ detected_buildpack: 'Name With Space  ', buildpacks: [{ key: 'detect-name-with-trailing-newlines', name: 'Name With Space  ' }] });
+      expect(metadata()).toMatchObject({
+        detected_buildpack: 'Name With Space  ',
+        buildpacks: [{ key: 'detect-name-with-trailing-newlines', name: 'Name With Space  ' }],
+      });
       expect(JSON.parse(ws.dropletFile('./staging_info.yml'))).toMatchObject({ detected_buildpack: 'Name With Space  ' });
     });
 

@@ -17,8 +17,7 @@ import { envSeenByCompile, gaps, presetEmptyResult, rawResult } from '../helpers
 const PRINTS_ENV = path.join(FIXTURE_BUILDPACKS, 'prints-env');
 
 /** JSON as Go's encoder writes it (§1.2): HTML-sensitive characters escaped. */
-const goJson = (value: unknown): string =>
-  JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+const goJson = (value: unknown): string => JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 function successResult(key: string, name = 'Prints Env', web = 'web from release of prints-env'): string {
   return (
@@ -396,9 +395,7 @@ describe('CONTRACT §2.6 Downloading URL buildpacks: zip', () => {
 
   it('downloads every URL of a skip-detect order and uses them as supply and final buildpacks', async () => {
     ws = new Workspace();
-    const supplyOnly = makeZip([
-      { name: 'bin/supply', type: 'file', content: '#!/usr/bin/env bash\necho "zipped supply ran with index $4"\n', mode: 0o755 },
-    ]);
+    const supplyOnly = makeZip([{ name: 'bin/supply', type: 'file', content: '#!/usr/bin/env bash\necho "zipped supply ran with index $4"\n', mode: 0o755 }]);
     const final = makeZip(zipEntriesOf(PRINTS_ENV));
     server = await startBuildpackServer({ routes: { '/supply.zip': supplyOnly, '/final.zip': final } });
     const supplyUrl = server.url('/supply.zip');
@@ -429,11 +426,9 @@ describe('CONTRACT §2.6 Downloading URL buildpacks: git', () => {
     repos = fs.mkdtempSync(path.join(os.tmpdir(), 'lifecycle-git-'));
     makeBareRepo(PRINTS_ENV, path.join(repos, 'prints-env.git'), {
       'other-branch': (work) =>
-        fs.writeFileSync(
-          path.join(work, 'bin', 'release'),
-          '#!/usr/bin/env bash\necho "default_process_types: {web: web from the other branch}"\n',
-          { mode: 0o755 },
-        ),
+        fs.writeFileSync(path.join(work, 'bin', 'release'), '#!/usr/bin/env bash\necho "default_process_types: {web: web from the other branch}"\n', {
+          mode: 0o755,
+        }),
     });
   });
   afterAll(() => fs.rmSync(repos, { recursive: true, force: true }));

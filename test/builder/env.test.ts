@@ -18,10 +18,10 @@ beforeAll(() => {
 });
 afterAll(() => certs.cleanup());
 
-const SERVICES_WITH_REF =
-  '{ "my-server": [ { "name": "<db> & co", "label": "user-provided", "credentials": { "credhub-ref": "((/c/my-server/creds))" } } ] }';
+const SERVICES_WITH_REF = '{ "my-server": [ { "name": "<db> & co", "label": "user-provided", "credentials": { "credhub-ref": "((/c/my-server/creds))" } } ] }';
 // What the builder must POST: the parsed object re-serialized (sorted keys, compact, HTML-escaped).
-const SERVICES_WITH_REF_BODY = '{"my-server":[{"credentials":{"credhub-ref":"((/c/my-server/creds))"},"label":"user-provided","name":"\\u003cdb\\u003e \\u0026 co"}]}';
+const SERVICES_WITH_REF_BODY =
+  '{"my-server":[{"credentials":{"credhub-ref":"((/c/my-server/creds))"},"label":"user-provided","name":"\\u003cdb\\u003e \\u0026 co"}]}';
 const INTERPOLATED =
   '{"my-server": [ {"name": "<db> & co", "label": "user-provided", "credentials": {"password": "interpolated-secret", "uri": "postgresql://user:interpolated-secret@db.example.com:5432/app"}}]}\n';
 
@@ -178,7 +178,11 @@ describe('CONTRACT §6 CredHub interpolation of VCAP_SERVICES (builder)', () => 
   });
 
   it.each([
-    ['error and error_description', { status: 400, body: '{"error":"invalid_request","error_description":"The request could not be fulfilled"}' }, 'invalid_request: The request could not be fulfilled'],
+    [
+      'error and error_description',
+      { status: 400, body: '{"error":"invalid_request","error_description":"The request could not be fulfilled"}' },
+      'invalid_request: The request could not be fulfilled',
+    ],
     ['error only', { status: 403, body: '{"error":"forbidden"}' }, 'forbidden'],
   ])('renders a non-2xx JSON body with %s', async (_what, reply, rendered) => {
     const setup = credhubWorkspace();
@@ -206,7 +210,9 @@ describe('CONTRACT §6 CredHub interpolation of VCAP_SERVICES (builder)', () => 
     });
 
     expect(r.stdout.startsWith('Failed on attempt 1 out of 1: Unable to interpolate credhub references: The response body could not be decoded: ')).toBe(true);
-    expect(r.stderr.startsWith('Unable to interpolate credhub refs: Unable to interpolate credhub references: The response body could not be decoded: ')).toBe(true);
+    expect(r.stderr.startsWith('Unable to interpolate credhub refs: Unable to interpolate credhub references: The response body could not be decoded: ')).toBe(
+      true,
+    );
     expect(r.code).toBe(4);
   });
 
@@ -388,7 +394,12 @@ describe('CONTRACT §6 CredHub interpolation of VCAP_SERVICES (builder)', () => 
       const server = await startCredhub(() => ({ status: 200, body: '{}' }));
 
       const r = await stageFixtures(ws, ['prints-env'], {
-        env: { ...setup.env, CF_SYSTEM_CERT_PATH: path.join(ws.root, 'no-such-dir'), VCAP_PLATFORM_OPTIONS: platformOptions(server.uri), VCAP_SERVICES: SERVICES_WITH_REF },
+        env: {
+          ...setup.env,
+          CF_SYSTEM_CERT_PATH: path.join(ws.root, 'no-such-dir'),
+          VCAP_PLATFORM_OPTIONS: platformOptions(server.uri),
+          VCAP_SERVICES: SERVICES_WITH_REF,
+        },
       });
 
       expect(r.stderr.startsWith("Unable to interpolate credhub refs: Unable to set up credhub client: Can't read contents of system cert path: ")).toBe(true);
@@ -433,8 +444,7 @@ describe('CONTRACT §7 DATABASE_URL seen by buildpacks', () => {
   let ws: Workspace;
   afterEach(() => ws.cleanup());
 
-  const services = (...uris: unknown[]): string =>
-    JSON.stringify({ 'a-service': uris.map((uri) => ({ name: 'db', credentials: { uri } })) });
+  const services = (...uris: unknown[]): string => JSON.stringify({ 'a-service': uris.map((uri) => ({ name: 'db', credentials: { uri } })) });
 
   it.each([
     ['mysql://username:password@host/db', 'mysql2://username:password@host/db'],
@@ -457,7 +467,7 @@ describe('CONTRACT §7 DATABASE_URL seen by buildpacks', () => {
     ['postgres://user:pass:word@host/db', 'postgres://user:pass%3Aword@host/db'],
     ['postgres://user:p!ss*@host/db', 'postgres://user:p%21ss%2A@host/db'],
     ['postgresql://user@host:5432/db?sslmode=require&x=%41', 'postgres://user@host:5432/db?sslmode=require&x=%41'],
-  ])('re-serializes %s as Go\'s url.URL.String() does: %s', async (uri, expected) => {
+  ])("re-serializes %s as Go's url.URL.String() does: %s", async (uri, expected) => {
     ws = new Workspace();
 
     const r = await stageFixtures(ws, ['prints-env'], { env: { VCAP_SERVICES: services(uri) } });
@@ -497,7 +507,14 @@ describe('CONTRACT §7 DATABASE_URL seen by buildpacks', () => {
     ws = new Workspace();
 
     const r = await stageFixtures(ws, ['prints-env'], {
-      env: { VCAP_SERVICES: services('sendgrid://foo:bar@host/db', 'postgresql://invalid:password@host/%a', 'postgres://second:pw@host/db', 'mysql://third:pw@host/db') },
+      env: {
+        VCAP_SERVICES: services(
+          'sendgrid://foo:bar@host/db',
+          'postgresql://invalid:password@host/%a',
+          'postgres://second:pw@host/db',
+          'mysql://third:pw@host/db',
+        ),
+      },
     });
 
     expect(r.code).toBe(0);
@@ -586,7 +603,7 @@ describe('CONTRACT §8 VCAP_PLATFORM_OPTIONS', () => {
     expect(again.code).toBe(0);
   });
 
-  it('keeps VCAP_PLATFORM_OPTIONS in the buildpacks\' environment (Q19)', async () => {
+  it("keeps VCAP_PLATFORM_OPTIONS in the buildpacks' environment (Q19)", async () => {
     ws = new Workspace();
 
     const r = await stageFixtures(ws, ['prints-env'], { env: { VCAP_PLATFORM_OPTIONS: '{}' } });

@@ -81,7 +81,9 @@ describe('CONTRACT §2.10 final step: finalize or compile', () => {
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);
       const listing = ws.dropletListing();
-      expect(listing).toEqual(expect.arrayContaining(['./deps/0/', './deps/0/supplied-by-has-finalize', './deps/0/finalized-by-has-finalize', './profile.d/has-finalize.sh']));
+      expect(listing).toEqual(
+        expect.arrayContaining(['./deps/0/', './deps/0/supplied-by-has-finalize', './deps/0/finalized-by-has-finalize', './profile.d/has-finalize.sh']),
+      );
       expect(ws.dropletFile('./profile.d/has-finalize.sh')).toBe('export HAS_FINALIZE=1\n');
     });
   });

@@ -64,21 +64,29 @@ describe('CONTRACT §1.1 command-line flag syntax, through the builder', () => {
     });
 
     it.each(['1', 't', 'T', 'true', 'TRUE', 'True'])('-skipDetect=%s is true (no detect runs)', async (value) => {
-      const result = await runBuilder(ws, [...flagsWithout('skipDetect', 'buildpackOrder'), '-buildpackOrder=records-args', `-skipDetect=${value}`], { env: recording(ws) });
+      const result = await runBuilder(ws, [...flagsWithout('skipDetect', 'buildpackOrder'), '-buildpackOrder=records-args', `-skipDetect=${value}`], {
+        env: recording(ws),
+      });
       expect(result.code).toBe(0);
       expect(scriptsRun()).toEqual(['supply', 'finalize', 'release']);
     });
 
     it.each(['0', 'f', 'F', 'false', 'FALSE', 'False'])('-skipDetect=%s is false (detect runs)', async (value) => {
-      const result = await runBuilder(ws, [...flagsWithout('skipDetect', 'buildpackOrder'), '-buildpackOrder=records-args', `-skipDetect=${value}`], { env: recording(ws) });
+      const result = await runBuilder(ws, [...flagsWithout('skipDetect', 'buildpackOrder'), '-buildpackOrder=records-args', `-skipDetect=${value}`], {
+        env: recording(ws),
+      });
       expect(result.code).toBe(0);
       expect(scriptsRun()).toEqual(['detect', 'supply', 'finalize', 'release']);
     });
 
     it('`-skipDetect false` does not consume `false`: skipDetect is true and parsing stops there', async () => {
-      const result = await runBuilder(ws, [...flagsWithout('skipDetect', 'buildpackOrder'), '-buildpackOrder=records-args', '-skipDetect', 'false', '-skipDetect=false'], {
-        env: recording(ws),
-      });
+      const result = await runBuilder(
+        ws,
+        [...flagsWithout('skipDetect', 'buildpackOrder'), '-buildpackOrder=records-args', '-skipDetect', 'false', '-skipDetect=false'],
+        {
+          env: recording(ws),
+        },
+      );
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);
       expect(scriptsRun()).toEqual(['supply', 'finalize', 'release']);
@@ -165,7 +173,10 @@ describe('CONTRACT §1.1 command-line flag syntax, through the builder', () => {
       ['skipCertVerify', 'tRUE'],
       ['skipCertVerify', '2'],
     ])('bad boolean -%s=%j', async (name, value) => {
-      expectParseError(await runBuilder(ws, [...ws.args(['always-detects']), `-${name}=${value}`]), `invalid boolean value "${value}" for -${name}: parse error`);
+      expectParseError(
+        await runBuilder(ws, [...ws.args(['always-detects']), `-${name}=${value}`]),
+        `invalid boolean value "${value}" for -${name}: parse error`,
+      );
     });
 
     it.each(['---buildDir=/tmp/app', '-=value', '--=value'])('malformed %s', async (arg) => {
@@ -243,8 +254,16 @@ describe('CONTRACT §2.1 flags', () => {
       expect(result.code).toBe(0);
       const [supply] = readRecords(ws);
       expect(supply!.args.slice(0, 2)).toEqual([ws.buildDir, path.join(ws.cacheDir, xx('supplier'))]);
-      expect(invocations(ws).find(([s]) => s === 'finalize')!.slice(1, 3)).toEqual([ws.buildDir, path.join(ws.cacheDir, 'final')]);
-      expect(invocations(ws).find(([s]) => s === 'release')!.slice(1)).toEqual([ws.buildDir]);
+      expect(
+        invocations(ws)
+          .find(([s]) => s === 'finalize')!
+          .slice(1, 3),
+      ).toEqual([ws.buildDir, path.join(ws.cacheDir, 'final')]);
+      expect(
+        invocations(ws)
+          .find(([s]) => s === 'release')!
+          .slice(1),
+      ).toEqual([ws.buildDir]);
       expect(fs.existsSync(ws.outputDroplet)).toBe(true);
       expect(fs.existsSync(ws.outputCache)).toBe(true);
       expect(fs.existsSync(ws.outputMetadata)).toBe(true);
@@ -280,7 +299,9 @@ describe('CONTRACT §2.1 flags', () => {
     precreateResult(ws);
     const result = await ws.stage([' always-detects']);
     const legacy = path.join(ws.buildpacksDir, md5(' always-detects'));
-    expect(result.stderr).toBe(`Failed to read buildpack directory '${legacy}' for buildpack ' always-detects'\nNone of the buildpacks detected a compatible application\n`);
+    expect(result.stderr).toBe(
+      `Failed to read buildpack directory '${legacy}' for buildpack ' always-detects'\nNone of the buildpacks detected a compatible application\n`,
+    );
     expect(result.code).toBe(222);
   });
 });
@@ -318,7 +339,10 @@ describe('CONTRACT §2.2 validation', () => {
     ];
     // Booleans, integers and durations cannot be set to "" (that is a parse error); only strings can.
     const strings = names.filter((n) => !['skipDetect', 'skipCertVerify', 'credhubConnectAttempts', 'credhubRetryDelay'].includes(n));
-    const result = await runBuilder(ws, strings.map((n) => `-${n}=`));
+    const result = await runBuilder(
+      ws,
+      strings.map((n) => `-${n}=`),
+    );
     expect(result).toMatchObject({
       code: 1,
       stdout: '',

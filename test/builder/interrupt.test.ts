@@ -55,7 +55,10 @@ async function interrupt(order: string[], signal: NodeJS.Signals, ready: () => b
  */
 function outputs(): string[] {
   expect(fs.readFileSync(ws.outputMetadata, 'utf8')).toBe('');
-  return fs.readdirSync(path.dirname(ws.outputDroplet)).filter((f) => f !== 'result.json').sort();
+  return fs
+    .readdirSync(path.dirname(ws.outputDroplet))
+    .filter((f) => f !== 'result.json')
+    .sort();
 }
 
 /** Nothing of the builder's own beside the workspace's directories: its build cache lock is released. */
@@ -86,7 +89,11 @@ describe('interrupted staging', () => {
     ws.installBuildpack('hangs-where-told');
     const pidsFile = path.join(ws.root, 'pids');
     const started = Date.now();
-    const result = await interrupt(['hangs-where-told'], 'SIGTERM', () => fs.existsSync(pidsFile), { HANG_IN: 'compile', HANG_IGNORES_TERM: '1', HANG_PIDS: pidsFile });
+    const result = await interrupt(['hangs-where-told'], 'SIGTERM', () => fs.existsSync(pidsFile), {
+      HANG_IN: 'compile',
+      HANG_IGNORES_TERM: '1',
+      HANG_PIDS: pidsFile,
+    });
     expect(result.code).toBe(143);
     expect(result.stderr).toBe('Staging interrupted by SIGTERM\n');
     expect(Date.now() - started).toBeLessThan(10_000);
@@ -102,7 +109,8 @@ describe('interrupted staging', () => {
     // 256 MiB of random bytes take a while to compress: the builder is interrupted mid-archive.
     execFileSync('head', ['-c', String(256 << 20), '/dev/urandom'], { stdio: ['ignore', fs.openSync(path.join(ws.buildDir, 'big.bin'), 'w'), 'inherit'] });
     const outDir = path.dirname(ws.outputDroplet);
-    const partial = () => fs.existsSync(outDir) && fs.readdirSync(outDir).some((f) => f.startsWith('.droplet.tmp-') && fs.statSync(path.join(outDir, f)).size > 0);
+    const partial = () =>
+      fs.existsSync(outDir) && fs.readdirSync(outDir).some((f) => f.startsWith('.droplet.tmp-') && fs.statSync(path.join(outDir, f)).size > 0);
     const result = await interrupt(['always-detects'], 'SIGTERM', partial);
     expect(result.code).toBe(143);
     expect(outputs()).toEqual([]);

@@ -309,7 +309,7 @@ describe('CONTRACT §2.15 staging_info.yml', () => {
     );
   });
 
-  it("omits config when only an earlier buildpack has one", async () => {
+  it('omits config when only an earlier buildpack has one', async () => {
     ws = new Workspace();
 
     const r = await stageFixtures(ws, ['writes-config-yml', 'release-with-several-process-types'], { skipDetect: true });

@@ -86,9 +86,7 @@ describe('packaging: the droplet extracts to the tree `cp -a` would give (CONTRA
       fs.utimesSync(path.join(ws.buildDir, 'big.bin'), new Date(), new Date(Date.now() - i * 100_000));
       const result = await ws.stage(['always-detects'], { extra: ['-reproducibleDroplet'], env: { SOURCE_DATE_EPOCH: '1700000000' } });
       expect(result.code).toBe(0);
-      digests.push(
-        [ws.outputDroplet, ws.outputCache].map((f) => createHash('sha256').update(fs.readFileSync(f)).digest('hex')).join(' '),
-      );
+      digests.push([ws.outputDroplet, ws.outputCache].map((f) => createHash('sha256').update(fs.readFileSync(f)).digest('hex')).join(' '));
     }
     expect(digests[1]).toBe(digests[0]);
     const listing = execFileSync('tar', ['--numeric-owner', '--full-time', '-tvzf', ws.outputDroplet], { encoding: 'utf8' });

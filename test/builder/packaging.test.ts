@@ -200,7 +200,9 @@ describe('CONTRACT §2.16 packaging', () => {
         const result = await ws.stage(['always-detects'], { extra: [`-outputDroplet=${droplet}`] });
         expect(result.code).toBe(1);
         expect(result.stdout).toBe('always-detects: compile\n');
-        expect(result.stderr).toMatch(new RegExp(`^Failed to compress droplet filesystem: write ${disk.dir}/\\.droplet\\.tmp-[^:]+: no space left on device\n$`));
+        expect(result.stderr).toMatch(
+          new RegExp(`^Failed to compress droplet filesystem: write ${disk.dir}/\\.droplet\\.tmp-[^:]+: no space left on device\n$`),
+        );
         expect(fs.readdirSync(disk.dir)).toEqual([]);
         expect(fs.readFileSync(ws.outputMetadata, 'utf8')).toBe(failureResult(['always-detects']));
         expect(fs.existsSync(ws.outputCache)).toBe(false);
@@ -219,7 +221,9 @@ describe('CONTRACT §2.16 packaging', () => {
         const cache = path.join(disk.dir, 'output-cache');
         const result = await ws.stage(['always-detects'], { extra: [`-outputBuildArtifactsCache=${cache}`] });
         expect(result.code).toBe(1);
-        expect(result.stderr).toMatch(new RegExp(`^Failed to compress build artifacts: write ${disk.dir}/\\.output-cache\\.tmp-[^:]+: no space left on device\n$`));
+        expect(result.stderr).toMatch(
+          new RegExp(`^Failed to compress build artifacts: write ${disk.dir}/\\.output-cache\\.tmp-[^:]+: no space left on device\n$`),
+        );
         expect(fs.readdirSync(disk.dir)).toEqual([]);
         expect(fs.readFileSync(ws.outputMetadata, 'utf8')).toBe(failureResult(['always-detects']));
         expectNoOutputs();
@@ -256,9 +260,14 @@ describe('CONTRACT §2.16 packaging', () => {
       fs.writeFileSync(path.join(ws.buildDir, 'requirements.txt'), `${lines}\n`);
       const disk = smallDisk();
       try {
-        const result = await ws.stage(['always-detects'], { env: { TMPDIR: disk.dir }, extra: [`-outputStagingMetadata=${path.join(ws.root, 'out', 'metadata.json')}`] });
+        const result = await ws.stage(['always-detects'], {
+          env: { TMPDIR: disk.dir },
+          extra: [`-outputStagingMetadata=${path.join(ws.root, 'out', 'metadata.json')}`],
+        });
         expect(result.code).toBe(1);
-        expect(result.stderr).toMatch(new RegExp(`^Failed to write staging metadata: (open|write) ${disk.dir}/contents[^/]+/\\.cf-lifecycle/[^:]+: no space left on device\n$`));
+        expect(result.stderr).toMatch(
+          new RegExp(`^Failed to write staging metadata: (open|write) ${disk.dir}/contents[^/]+/\\.cf-lifecycle/[^:]+: no space left on device\n$`),
+        );
         expect(fs.readFileSync(ws.outputMetadata, 'utf8')).toBe(failureResult(['always-detects']));
         expect(siblings(ws.outputDroplet)).toEqual(['result.json']);
         expect(fs.readdirSync(disk.dir)).toEqual([]);

@@ -57,7 +57,7 @@ describe('CONTRACT §2.12 Process types', () => {
       expect(ws.dropletListing()).toContain('./deps/0/launch.yml');
     });
 
-    it('finds a detected buildpack\'s launch.yml in deps/0 even when the order has several keys (Q4 decision)', async () => {
+    it("finds a detected buildpack's launch.yml in deps/0 even when the order has several keys (Q4 decision)", async () => {
       ws = new Workspace();
 
       const r = await stageFixtures(ws, ['always-fails', 'writes-launch-yml', 'always-detects']);
@@ -115,7 +115,15 @@ describe('CONTRACT §2.12 Process types', () => {
       expect(r.code).toBe(0);
       expect(rawResult(ws)).toBe(
         JSON.stringify({
-          lifecycle_metadata: { buildpack_key: key, detected_buildpack: '', buildpacks: [{ key, name: '' }, { key, name: '' }, { key, name: '' }] },
+          lifecycle_metadata: {
+            buildpack_key: key,
+            detected_buildpack: '',
+            buildpacks: [
+              { key, name: '' },
+              { key, name: '' },
+              { key, name: '' },
+            ],
+          },
           process_types: { clock: 'clock from Procfile', extra: 'second extra from 1', web: 'web from 2', worker: 'worker from Procfile' },
           processes: [
             { type: 'web', command: 'web from 2' },
@@ -262,7 +270,7 @@ describe('CONTRACT §2.12 Process types', () => {
       expect(fs.existsSync(ws.outputDroplet)).toBe(false);
     });
 
-    it("fails with exit 224 \"buildpack's release output invalid\" for bad YAML", async () => {
+    it('fails with exit 224 "buildpack\'s release output invalid" for bad YAML', async () => {
       ws = new Workspace();
       presetEmptyResult(ws);
 
@@ -324,7 +332,7 @@ describe('CONTRACT §2.12 Process types', () => {
       ['a top-level string', 'just a string\n'],
       ['a top-level list', '- web\n'],
       ['default_process_types as a list', 'default_process_types:\n- web\n'],
-    ])("fails with exit 224 \"buildpack's release output invalid\" for %s", async (_what, output) => {
+    ])('fails with exit 224 "buildpack\'s release output invalid" for %s', async (_what, output) => {
       ws = new Workspace();
       const root = ws.installBuildpack('always-detects');
       fs.writeFileSync(path.join(root, 'bin', 'release'), `#!/usr/bin/env bash\nprintf '%s' '${output}'\n`);
@@ -349,9 +357,7 @@ describe('CONTRACT §2.12 Process types', () => {
         { type: 'worker', command: 'worker from release of writes-procfile' },
         { type: 'migrate', command: 'migrate from Procfile written by compile' },
       ]);
-      expect(ws.dropletFile('./staging_info.yml')).toBe(
-        '{"detected_buildpack":"Writes Procfile","start_command":"web from Procfile written by compile"}\n',
-      );
+      expect(ws.dropletFile('./staging_info.yml')).toBe('{"detected_buildpack":"Writes Procfile","start_command":"web from Procfile written by compile"}\n');
     });
 
     it("overrides the release's web command with the app's Procfile", async () => {

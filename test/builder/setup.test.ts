@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Workspace, baseEnv, BUILDER, xxhash64Hex } from '../helpers/stage.ts';
-import { invocations, precreateResult, readRecords, recording, runBuilder, runProcess, tarListing } from '../helpers/records.ts';
+import { invocations, precreateResult, readRecords, recording, runProcess, tarListing } from '../helpers/records.ts';
 
 let ws: Workspace;
 beforeEach(() => {
@@ -14,7 +14,13 @@ beforeEach(() => {
 afterEach(() => ws.cleanup());
 
 /** The contents dir a recorder saw: the parent of its deps dir ($3). */
-const contentsDirs = () => [...new Set(readRecords(ws).filter((r) => r.script === 'supply' || r.script === 'finalize').map((r) => path.dirname(r.args[2]!)))];
+const contentsDirs = () => [
+  ...new Set(
+    readRecords(ws)
+      .filter((r) => r.script === 'supply' || r.script === 'finalize')
+      .map((r) => path.dirname(r.args[2]!)),
+  ),
+];
 
 describe('CONTRACT §2.5 directories created during setup', () => {
   describe('deps index padding: width = floor(log10 N) + 1 with N buildpacks (skip-detect)', () => {

@@ -21,9 +21,7 @@ describe('CONTRACT §2.17 output streams and final error reporting', () => {
       const result = await ws.stage(['prints-on-every-stream']);
       expect(result.code).toBe(0);
       expect(result.stdout).toBe('prints-on-every-stream: compile stdout\n');
-      expect(result.stderr).toBe(
-        'prints-on-every-stream: detect stderr\nprints-on-every-stream: compile stderr\nprints-on-every-stream: release stderr\n',
-      );
+      expect(result.stderr).toBe('prints-on-every-stream: detect stderr\nprints-on-every-stream: compile stderr\nprints-on-every-stream: release stderr\n');
     });
 
     it('skip-detect mode, supply then supply and finalize', async () => {
@@ -73,7 +71,13 @@ describe('CONTRACT §2.17 output streams and final error reporting', () => {
       ['final buildpack’s supply failed', ['fails-to-supply'], true, 223, 'Failed to compile droplet: Failed to run all supply scripts: exit status 1'],
       ['release failed', ['fails-to-release'], false, 224, 'Failed to build droplet release: exit status 1'],
       ['supply failed', ['fails-to-supply', 'has-finalize'], true, 225, 'Failed to run all supply scripts: exit status 1'],
-      ['supply buildpack without bin/supply', ['has-no-supply', 'has-finalize'], true, 225, 'Error: one of the buildpacks chosen to supply dependencies does not support multi-buildpack apps'],
+      [
+        'supply buildpack without bin/supply',
+        ['has-no-supply', 'has-finalize'],
+        true,
+        225,
+        'Error: one of the buildpacks chosen to supply dependencies does not support multi-buildpack apps',
+      ],
       ['packaging failed', ['deletes-build-dir'], false, 1, 'Failed to copy compiled droplet: exit status 1'],
     ];
 

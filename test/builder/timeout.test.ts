@@ -77,7 +77,11 @@ describe('-stagingTimeout', () => {
     ws.installBuildpack('hangs-where-told', 'slow-supplier');
     ws.installBuildpack('always-detects');
     precreateResult(ws);
-    const result = await ws.stage(['slow-supplier', 'always-detects'], { skipDetect: true, extra: ['-stagingTimeout=1s'], env: { HANG_IN: 'supply', HANG_PIDS: pidsFile } });
+    const result = await ws.stage(['slow-supplier', 'always-detects'], {
+      skipDetect: true,
+      extra: ['-stagingTimeout=1s'],
+      env: { HANG_IN: 'supply', HANG_PIDS: pidsFile },
+    });
     expect(result.code).toBe(229);
     expect(result.stderr).toBe("Staging timed out after 1s (running bin/supply of buildpack 'slow-supplier')\n");
     expect(hangPids().filter(running)).toEqual([]);

@@ -81,7 +81,10 @@ describe('droplet k8s', () => {
   it('writes a Deployment, a Service and a staging Job', async () => {
     const r = await cli(['k8s', 'registry.example.com/apps/node:1.0', '--name', 'node-app', '--replicas', '3', '--port', '9000']);
     expect(r.code).toBe(0);
-    const docs = r.stdout.split(/^---$/m).map((d) => parseYaml(d)).filter(Boolean);
+    const docs = r.stdout
+      .split(/^---$/m)
+      .map((d) => parseYaml(d))
+      .filter(Boolean);
     expect(docs.map((d) => d.kind)).toEqual(['Deployment', 'Service', 'Job']);
     const deployment = docs[0];
     expect(deployment.spec.replicas).toBe(3);

@@ -35,7 +35,8 @@ afterEach(() => fs.rmSync(scratch, { recursive: true, force: true }));
 /** What `outside` holds: must stay `{ passwd: MARKER }`. */
 function outsideState(): Record<string, string> {
   const state: Record<string, string> = {};
-  for (const name of fs.readdirSync(outside)) state[name] = fs.lstatSync(path.join(outside, name)).isFile() ? fs.readFileSync(path.join(outside, name), 'utf8') : '<not a file>';
+  for (const name of fs.readdirSync(outside))
+    state[name] = fs.lstatSync(path.join(outside, name)).isFile() ? fs.readFileSync(path.join(outside, name), 'utf8') : '<not a file>';
   return state;
 }
 const untouched = { passwd: MARKER };
@@ -69,7 +70,14 @@ async function extract(entries: readonly RawZipEntry[], limits = ZIP_LIMITS): Pr
 
 describe('buildpack zips: extractZip', () => {
   it('extracts an ordinary zip: files, modes, directories, symlinks that stay inside', async () => {
-    const r = await extract([dir('bin'), file('bin/detect', '#!/bin/sh\n', 0o755), symlink('bin/compile', 'detect'), dir('lib/sub'), symlink('lib/sub/up', '../../bin'), file('lib/sub/up/x', 'through an inside link')]);
+    const r = await extract([
+      dir('bin'),
+      file('bin/detect', '#!/bin/sh\n', 0o755),
+      symlink('bin/compile', 'detect'),
+      dir('lib/sub'),
+      symlink('lib/sub/up', '../../bin'),
+      file('lib/sub/up/x', 'through an inside link'),
+    ]);
     expect(r.error).toBeUndefined();
     expect(fs.statSync(path.join(r.dest, 'bin/detect')).mode & 0o777).toBe(0o755);
     expect(fs.readlinkSync(path.join(r.dest, 'bin/compile'))).toBe('detect');
@@ -178,7 +186,11 @@ describe('buildpack zips: extractZip', () => {
 
   it('refuses entries declaring more than the default 8 GiB in all', async () => {
     const huge = 0xfffffff0;
-    const r = await extract([{ name: 'a', unixMode: S_IFREG | 0o644, declaredSize: huge }, { name: 'b', unixMode: S_IFREG | 0o644, declaredSize: huge }, { name: 'c', unixMode: S_IFREG | 0o644, declaredSize: huge }]);
+    const r = await extract([
+      { name: 'a', unixMode: S_IFREG | 0o644, declaredSize: huge },
+      { name: 'b', unixMode: S_IFREG | 0o644, declaredSize: huge },
+      { name: 'c', unixMode: S_IFREG | 0o644, declaredSize: huge },
+    ]);
     expect(r.error).toBe(`zip too large: its entries expand to more than ${ZIP_LIMITS.maxBytes} bytes`);
     expect(tree(r.dest)).toEqual([]);
   });
@@ -197,7 +209,12 @@ describe('buildpack zips: extractZip', () => {
   it('property: random entry lists never put anything outside the destination', async () => {
     const segment = fc.constantFrom('a', 'b', 'x', '..', '.', 'outside', 'passwd', '');
     const relPath = fc.array(segment, { minLength: 1, maxLength: 4 }).map((parts) => parts.join('/'));
-    const linkTarget = fc.oneof(relPath, fc.constant(outside), fc.constant('/'), relPath.map((p) => `../${p}`));
+    const linkTarget = fc.oneof(
+      relPath,
+      fc.constant(outside),
+      fc.constant('/'),
+      relPath.map((p) => `../${p}`),
+    );
     const entry = fc.oneof(
       relPath.map((name) => file(name || 'f', 'pwned')),
       relPath.map((name) => dir(name || 'd')),
@@ -228,7 +245,9 @@ describe('buildpack zips through the executables', () => {
 
   it('builder: a downloaded zip with a symlink out and a file through it fails staging with one line (exit 1)', async () => {
     ws = new Workspace();
-    server = await startBuildpackServer({ routes: { '/evil.zip': rawZip([symlink('bin', outside), file('bin/passwd', 'pwned'), file('bin/detect', '#!/bin/sh\n', 0o755)]) } });
+    server = await startBuildpackServer({
+      routes: { '/evil.zip': rawZip([symlink('bin', outside), file('bin/passwd', 'pwned'), file('bin/detect', '#!/bin/sh\n', 0o755)]) },
+    });
     const url = server.url('/evil.zip');
     const r = await ws.stage([url]);
     expect(r.stderr).toBe(`Failed to extract buildpack '${url}': illegal symlink in zip: "bin" -> ${JSON.stringify(outside)} leads outside the destination\n`);
@@ -278,8 +297,16 @@ describe('droplets: droplet run --host / droplet shell --host', () => {
     ['a leading ../', { path: '../outside/passwd', type: '0', content: 'pwned' }, 'member "../outside/passwd" has a ".." component'],
     ['a .. in the middle', { path: './app/../../outside/passwd', type: '0', content: 'pwned' }, 'member "./app/../../outside/passwd" has a ".." component'],
     ['an absolute name', { path: '/OUT/passwd', type: '0', content: 'pwned' }, 'member "/OUT/passwd" is an absolute path'],
-    ['a hard link to an absolute path', { path: './app/h', type: '1', linkname: '/OUT/passwd' }, 'member "./app/h" is a hard link to "/OUT/passwd", which is an absolute path'],
-    ['a hard link climbing out', { path: './app/h', type: '1', linkname: '../outside/passwd' }, 'member "./app/h" is a hard link to "../outside/passwd", which has a ".." component'],
+    [
+      'a hard link to an absolute path',
+      { path: './app/h', type: '1', linkname: '/OUT/passwd' },
+      'member "./app/h" is a hard link to "/OUT/passwd", which is an absolute path',
+    ],
+    [
+      'a hard link climbing out',
+      { path: './app/h', type: '1', linkname: '../outside/passwd' },
+      'member "./app/h" is a hard link to "../outside/passwd", which has a ".." component',
+    ],
     ['a character device', { path: './app/null', type: '3', devmajor: 1, devminor: 3 }, 'member "./app/null" is a character device'],
     ['a block device', { path: './app/sda', type: '4', devmajor: 8, devminor: 0 }, 'member "./app/sda" is a block device'],
   ] as const)('refuses %s before extracting anything', async (_what, member, reason) => {
@@ -311,13 +338,18 @@ describe('droplets: droplet run --host / droplet shell --host', () => {
       { path: './app/up', type: '2', linkname: '../../outside' },
       { path: './app/up/passwd', type: '0', content: 'pwned' },
     ]);
-    expect(r.stderr).toBe(`droplet: ${path.join(scratch, 'evil.droplet')}: not a droplet (a gzip tarball): tar: ./app/etc/passwd: Cannot open: Not a directory\n`);
+    expect(r.stderr).toBe(
+      `droplet: ${path.join(scratch, 'evil.droplet')}: not a droplet (a gzip tarball): tar: ./app/etc/passwd: Cannot open: Not a directory\n`,
+    );
     expect(r.code).toBe(1);
     expect(outsideState()).toEqual(untouched);
   });
 
   it('runs a droplet whose symlinks point outside: they stay symlinks', async () => {
-    const r = await runDroplet([{ path: './app/etc', type: '2', linkname: '/etc' }, { path: './app/up', type: '2', linkname: '../../outside' }]);
+    const r = await runDroplet([
+      { path: './app/etc', type: '2', linkname: '/etc' },
+      { path: './app/up', type: '2', linkname: '../../outside' },
+    ]);
     expect(r.stderr).toContain('exited with status 0');
     expect(r.stdout).toContain('started');
     expect(r.code).toBe(0);
@@ -333,7 +365,14 @@ describe('build caches: droplet stage --host restores only a safe cache', () => 
     // Where `droplet stage` keeps this app's cache (packages/cli/src/app-cache.ts).
     const cacheFile = path.join(cliCache, 'app-caches', `app-${createHash('sha256').update(fs.realpathSync(app)).digest('hex').slice(0, 16)}.tgz`);
     fs.mkdirSync(path.dirname(cacheFile), { recursive: true });
-    fs.writeFileSync(cacheFile, rawTgz([{ path: './final/', type: '5' }, { path: '../../../../../../../../outside-cache-write', type: '0', content: 'pwned' }, { path: './final/tty', type: '3', devmajor: 5, devminor: 0 }]));
+    fs.writeFileSync(
+      cacheFile,
+      rawTgz([
+        { path: './final/', type: '5' },
+        { path: '../../../../../../../../outside-cache-write', type: '0', content: 'pwned' },
+        { path: './final/tty', type: '3', devmajor: 5, devminor: 0 },
+      ]),
+    );
     const bp = path.join(ROOT, 'buildpacks-fixtures', 'buildpacks', 'always-detects');
     const r = await cli(['stage', app, '-b', bp, '--host', '-o', path.join(scratch, 'app.droplet')]);
     expect(r.stderr).toContain(`warning: ignoring the build cache ${cacheFile}: member "../../../../../../../../outside-cache-write" has a ".." component\n`);
@@ -466,7 +505,9 @@ describe('droplet readers of scan, inspect and export', () => {
       ['app/etc', { header: { path: 'app/etc', type: 'symlink' as const, mode: 0o777, uid: 0, gid: 0, size: 0, mtime: 0, linkname: '/etc' }, offset: 0 }],
       ['app/etc/passwd', { header: { path: 'app/etc/passwd', type: 'file' as const, mode: 0o644, uid: 0, gid: 0, size: 0, mtime: 0 }, offset: 0 }],
     ]);
-    expect(() => dropletItems(members, '/nonexistent')).toThrow('the droplet contains "app/etc/passwd" under "app/etc", which is not a directory (a symlink): refusing to export it');
+    expect(() => dropletItems(members, '/nonexistent')).toThrow(
+      'the droplet contains "app/etc/passwd" under "app/etc", which is not a directory (a symlink): refusing to export it',
+    );
   });
 
   it('property: the reader, streamed or visited, ends (resolve or TarFormatError) on any mutation of a valid tar', async () => {
@@ -477,20 +518,24 @@ describe('droplet readers of scan, inspect and export', () => {
       { path: './app/l', type: '2', linkname: 'a' },
     ]);
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.tuple(fc.nat(valid.length - 1), fc.integer({ min: 0, max: 255 })), { maxLength: 20 }), fc.nat(valid.length), async (edits, cut) => {
-        const bytes = Buffer.from(valid.subarray(0, Math.max(cut, 512)));
-        for (const [at, value] of edits) if (at < bytes.length) bytes[at] = value;
-        try {
-          await visitTar([bytes], { want: () => true, content: () => {} });
-        } catch (err) {
-          expect(err).toBeInstanceOf(TarFormatError);
-        }
-        try {
-          for await (const entry of readTar([bytes])) for await (const _ of entry.body()) void _;
-        } catch (err) {
-          expect(err).toBeInstanceOf(TarFormatError);
-        }
-      }),
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.nat(valid.length - 1), fc.integer({ min: 0, max: 255 })), { maxLength: 20 }),
+        fc.nat(valid.length),
+        async (edits, cut) => {
+          const bytes = Buffer.from(valid.subarray(0, Math.max(cut, 512)));
+          for (const [at, value] of edits) if (at < bytes.length) bytes[at] = value;
+          try {
+            await visitTar([bytes], { want: () => true, content: () => {} });
+          } catch (err) {
+            expect(err).toBeInstanceOf(TarFormatError);
+          }
+          try {
+            for await (const entry of readTar([bytes])) for await (const _ of entry.body()) void _;
+          } catch (err) {
+            expect(err).toBeInstanceOf(TarFormatError);
+          }
+        },
+      ),
       { numRuns: 1000 },
     );
   });

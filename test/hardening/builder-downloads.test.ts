@@ -37,7 +37,7 @@ describe('a zip URL whose last segment is ..%2F..%2F…', () => {
     expect(server.requests.map((q) => q.url)).toEqual(['/x/..%2F..%2F..%2F..%2Fescape%2Fplanted.zip?f=notzip.zip']);
     expect(r.stdout).toBe('');
     const tmpfile = `${tmp}/buildpack-download-[A-Za-z0-9]+/buildpack\\.zip`;
-    expect(r.stderr).toMatch(new RegExp(`^Failed to extract buildpack '${escape(url)}': ${tmpfile} is not a zip archive: text/plain; charset=utf-8\\n$`));
+    expect(r.stderr).toMatch(new RegExp(`^Failed to extract buildpack '${escapeRegExp(url)}': ${tmpfile} is not a zip archive: text/plain; charset=utf-8\\n$`));
     expect(r.code).toBe(1);
     expect(fs.existsSync(path.join(ws.root, 'escape'))).toBe(false);
     expect(fs.readdirSync(tmp)).toEqual([]);
@@ -111,6 +111,6 @@ describe('a git server that never answers', () => {
   });
 });
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -61,7 +61,13 @@ describe('an app with file names that are not UTF-8', () => {
 
   it('GNU tar lists every name with its exact bytes (short ones in ustar, a 121-byte component through PAX)', () => {
     const listing = execFileSync('tar', ['--quoting-style=literal', '-tzf', ws.outputDroplet]).toString('latin1').split('\n');
-    for (const name of [['app', CAFE], ['app', LONG_NAME], ['app', LONG_DIR, LONG_FILE], ['app', LINK], ['app', BIN_DIR, Buffer.from('tool')]]) {
+    for (const name of [
+      ['app', CAFE],
+      ['app', LONG_NAME],
+      ['app', LONG_DIR, LONG_FILE],
+      ['app', LINK],
+      ['app', BIN_DIR, Buffer.from('tool')],
+    ]) {
       expect(listing).toContain(under('.', ...name.map((n) => (typeof n === 'string' ? Buffer.from(n) : n))).toString('latin1'));
     }
     // The symlink's Latin-1 target, as `tar -tv` shows it.
@@ -73,7 +79,10 @@ describe('an app with file names that are not UTF-8', () => {
     expect(tarExtract.stderr).toBe('');
     expect(tarExtract.status).toBe(0);
     const app = Buffer.from(path.join(extracted, 'app'));
-    const names = fs.readdirSync(app, { encoding: 'buffer' }).map((n) => n.toString('hex')).sort();
+    const names = fs
+      .readdirSync(app, { encoding: 'buffer' })
+      .map((n) => n.toString('hex'))
+      .sort();
     expect(names).toEqual([CAFE, LONG_NAME, LONG_DIR, LINK, BIN_DIR, REQS_DIR].map((n) => n.toString('hex')).sort());
     expect(fs.readFileSync(under(app.toString(), CAFE), 'utf8')).toBe('un café\n');
     expect(fs.readFileSync(under(app.toString(), LONG_NAME), 'utf8')).toBe('long name\n');

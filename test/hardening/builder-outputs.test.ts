@@ -92,7 +92,7 @@ describe('outputs as a set', () => {
     ['temporaries', 'the previous set, complete', 'previous'],
     ['droplet', 'a new droplet the metadata beside it does not describe', ['droplet sha256', 'embedded stagingId']],
     ['cache', 'a new droplet and cache the metadata beside them does not describe', ['droplet sha256', 'embedded stagingId']],
-    ['staging-metadata', "new metadata that the sidecar and result.json do not match", ['sidecar', 'result sha256']],
+    ['staging-metadata', 'new metadata that the sidecar and result.json do not match', ['sidecar', 'result sha256']],
     ['sidecar', 'new metadata and sidecar, but the previous result.json', ['result sha256']],
     ['result', 'the new set, complete', 'new'],
   ] as const)('SIGKILL right after %s: %s', async (step, _what, expected) => {
@@ -144,7 +144,9 @@ describe('an output location that cannot be written fails before anything is rep
     const before = fs.readFileSync(droplet);
     const cache = fs.readFileSync(ws.outputCache);
 
-    const r = await readOnly(dir, () => ws.stage(['generations'], { extra: [`-outputDroplet=${droplet}`, `-outputMetadata=${result}`], env: { GENERATION: '5' } }));
+    const r = await readOnly(dir, () =>
+      ws.stage(['generations'], { extra: [`-outputDroplet=${droplet}`, `-outputMetadata=${result}`], env: { GENERATION: '5' } }),
+    );
 
     expect(r.stderr).toBe(`open ${result}: read-only file system\n`);
     expect(r.code).toBe(1);
@@ -163,7 +165,12 @@ describe('an output location that cannot be written fails before anything is rep
     expect(r0.code).toBe(0);
     const before = fs.readFileSync(droplet);
 
-    const r = await readOnly(dir, () => ws.stage(['generations'], { extra: [`-outputDroplet=${droplet}`, `-outputMetadata=${resultFile}`, `-outputStagingMetadata=${metadata}`], env: { GENERATION: '7' } }));
+    const r = await readOnly(dir, () =>
+      ws.stage(['generations'], {
+        extra: [`-outputDroplet=${droplet}`, `-outputMetadata=${resultFile}`, `-outputStagingMetadata=${metadata}`],
+        env: { GENERATION: '7' },
+      }),
+    );
 
     expect(r.stderr).toBe(`Failed to write staging metadata: open ${metadata}: read-only file system\n`);
     expect(r.code).toBe(1);

@@ -5,11 +5,11 @@
 // or its file list, the build cache, nor in the event an HTTP hook receives.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
+import type http from 'node:http';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startHookServer, type HookServer } from '../../packages/hooks/src/testing/hook-server.ts';
+import { startHookServer, type HookServer } from '../helpers/hooks/hook-server.ts';
 import { FIXTURE_BUILDPACKS, Workspace, type RunResult } from '../helpers/stage.ts';
 import { makeBareRepo, makeZip, zipEntriesOf } from '../helpers/archives.ts';
 import { startBuildpackServer, type BuildpackServer } from '../helpers/servers.ts';
@@ -68,10 +68,16 @@ async function stage(order: string[], opts: { skipDetect?: boolean } = {}): Prom
     ['stdout', r.stdout],
     ['stderr', r.stderr],
   ];
-  for (const [name, file] of [['staging metadata', metadataFile], ['sidecar', `${ws.outputMetadata}.staging-id`]] as const) {
+  for (const [name, file] of [
+    ['staging metadata', metadataFile],
+    ['sidecar', `${ws.outputMetadata}.staging-id`],
+  ] as const) {
     if (fs.existsSync(file)) outputs.push([name, fs.readFileSync(file)]);
   }
-  for (const [name, file] of [['droplet', ws.outputDroplet], ['build cache', ws.outputCache]] as const) {
+  for (const [name, file] of [
+    ['droplet', ws.outputDroplet],
+    ['build cache', ws.outputCache],
+  ] as const) {
     if (!fs.existsSync(file)) continue;
     outputs.push([`${name} (all bytes, the SBOM and metadata included)`, zlib.gunzipSync(fs.readFileSync(file))]);
     outputs.push([`${name} file list`, execFileSync('tar', ['-tvzf', file], { encoding: 'utf8' })]);
@@ -135,12 +141,12 @@ describe('buildpack URLs with credentials', () => {
     const hangs = withUserinfo(server.url('/hangs.zip'), `u:${ZIP_TOKEN}`);
     ws = new Workspace();
     const r = await ws.stage([hangs], { extra: ['-stagingTimeout=1500ms'] });
-    expect(r.stderr).toMatch(new RegExp(`Staging timed out after 1\\.5s \\(running bin/\\w+ of buildpack '${escape(redacted(hangs))}'\\)\\n$`));
+    expect(r.stderr).toMatch(new RegExp(`Staging timed out after 1\\.5s \\(running bin/\\w+ of buildpack '${escapeRegExp(redacted(hangs))}'\\)\\n$`));
     expect(r.code).toBe(229);
     expect(r.stdout + r.stderr).not.toContain(ZIP_TOKEN);
   });
 });
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

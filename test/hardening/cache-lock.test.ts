@@ -51,7 +51,10 @@ describe('two stagings sharing one build cache directory', () => {
 
     const a = start(ws.args(['cache-generations']), env);
     // B starts while A's compile is writing the cache (A's staging takes about 0.6 s).
-    for (const until = Date.now() + 10_000; !fs.existsSync(path.join(ws.cacheDir, 'final', 'generations', `part-1`)) || fs.existsSync(path.join(ws.cacheDir, 'final', 'generations', 'generation')); ) {
+    for (
+      const until = Date.now() + 10_000;
+      !fs.existsSync(path.join(ws.cacheDir, 'final', 'generations', `part-1`)) || fs.existsSync(path.join(ws.cacheDir, 'final', 'generations', 'generation'));
+    ) {
       if (Date.now() > until) throw new Error('A never started writing the cache');
       await new Promise((r) => setTimeout(r, 10));
     }
@@ -82,7 +85,10 @@ describe('two stagings sharing one build cache directory', () => {
   it('a lock left by a builder that is gone (SIGKILL) is taken over at once', async () => {
     const dead = spawn('true');
     await new Promise((r) => dead.on('exit', r));
-    fs.writeFileSync(LOCK(), `${JSON.stringify({ pid: dead.pid, start: '1', pidns: fs.readlinkSync('/proc/self/ns/pid'), boot: fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() })}\n`);
+    fs.writeFileSync(
+      LOCK(),
+      `${JSON.stringify({ pid: dead.pid, start: '1', pidns: fs.readlinkSync('/proc/self/ns/pid'), boot: fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() })}\n`,
+    );
 
     const started = Date.now();
     const result = await ws.stage(['cache-generations'], { env: { CACHE_GENERATION_DELAY: '0' } });
@@ -94,7 +100,10 @@ describe('two stagings sharing one build cache directory', () => {
 
   it('a live holder whose pid was reused is told apart by its start time: the lock is stale', async () => {
     // Our own pid, but a start time that is not ours: the process that wrote it is gone.
-    fs.writeFileSync(LOCK(), `${JSON.stringify({ pid: process.pid, start: '1', pidns: fs.readlinkSync('/proc/self/ns/pid'), boot: fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() })}\n`);
+    fs.writeFileSync(
+      LOCK(),
+      `${JSON.stringify({ pid: process.pid, start: '1', pidns: fs.readlinkSync('/proc/self/ns/pid'), boot: fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() })}\n`,
+    );
 
     const result = await ws.stage(['cache-generations'], { env: { CACHE_GENERATION_DELAY: '0' } });
 
@@ -125,7 +134,11 @@ describe('two stagings sharing one build cache directory', () => {
       execFileSync('mount', ['-t', 'tmpfs', 'tmpfs', cacheDir]);
       const result = await ws.stage(['cache-generations'], { extra: [`-buildArtifactsCacheDir=${cacheDir}`], env: { CACHE_GENERATION_DELAY: '0' } });
       expect(result.code).toBe(0);
-      expect(result.stderr).toMatch(new RegExp(`^Warning: cannot lock the build artifacts cache ${cacheDir} \\(open ${parent}/\\.cache\\.lock\\.\\d+-[a-z0-9]+: read-only file system\\); a staging sharing it could change it meanwhile\\n$`));
+      expect(result.stderr).toMatch(
+        new RegExp(
+          `^Warning: cannot lock the build artifacts cache ${cacheDir} \\(open ${parent}/\\.cache\\.lock\\.\\d+-[a-z0-9]+: read-only file system\\); a staging sharing it could change it meanwhile\\n$`,
+        ),
+      );
     } finally {
       execFileSync('umount', ['-R', parent]);
     }

@@ -96,7 +96,9 @@ async function waitUntil(probe: () => boolean, ms: number): Promise<boolean> {
 /** Starts a staging, SIGKILLs the builder after `delayMs`; resolves once it is dead. */
 async function stageAndKill(delayMs: number): Promise<{ finished: boolean }> {
   const child = spawn(BUILDER, ws.args(['cache-generations']), { env: baseEnv({ TMPDIR: ws.tmpDir, ...ENV }), cwd: ws.root, stdio: 'ignore' });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
   await new Promise((r) => setTimeout(r, delayMs));
   child.kill('SIGKILL');
   const { signal, code } = await exited;
@@ -138,9 +140,14 @@ describe('SIGKILL of the builder at random points', () => {
       }
       // Nothing at an output path but the outputs themselves; temporaries have their own names.
       for (const name of fs.readdirSync(path.dirname(ws.outputDroplet))) {
-        expect(['droplet', 'output-cache', 'result.json'].includes(name) || /^\.(droplet|output-cache|result\.json)\.tmp-\d+-[a-z0-9]+$/.test(name), `${where}: ${name}`).toBe(true);
+        expect(
+          ['droplet', 'output-cache', 'result.json'].includes(name) || /^\.(droplet|output-cache|result\.json)\.tmp-\d+-[a-z0-9]+$/.test(name),
+          `${where}: ${name}`,
+        ).toBe(true);
       }
-      outcomes.push(`${delay}ms:${[droplet && 'droplet', cache && 'cache', result && 'result'].filter(Boolean).join('+') || 'nothing'}${finished ? ' (finished)' : ''}`);
+      outcomes.push(
+        `${delay}ms:${[droplet && 'droplet', cache && 'cache', result && 'result'].filter(Boolean).join('+') || 'nothing'}${finished ? ' (finished)' : ''}`,
+      );
 
       // The next staging with the same cache directory succeeds, with a consistent cache.
       removeOutputs();

@@ -25,7 +25,12 @@ afterAll(() => {
 
 /** The fields of /proc/self/status of a process in the container. */
 function statusFields(stdout: string): Record<string, string> {
-  return Object.fromEntries(stdout.split('\n').filter((l) => l.includes(':')).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]));
+  return Object.fromEntries(
+    stdout
+      .split('\n')
+      .filter((l) => l.includes(':'))
+      .map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]),
+  );
 }
 
 describe('identity and privileges', () => {
@@ -52,7 +57,12 @@ describe('identity and privileges', () => {
     const merged = path.join(base, 'merged');
     execFileSync('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${rootfs},upperdir=${base}/upper,workdir=${base}/work`, merged]);
     try {
-      const r = await collect(bash(merged, 'stat -c "%a %U" /usr/local/bin/id-setuid; grep " / " /proc/mounts | grep -c nosuid; /usr/local/bin/id-setuid -u; /usr/local/bin/id-setuid -ru'));
+      const r = await collect(
+        bash(
+          merged,
+          'stat -c "%a %U" /usr/local/bin/id-setuid; grep " / " /proc/mounts | grep -c nosuid; /usr/local/bin/id-setuid -u; /usr/local/bin/id-setuid -ru',
+        ),
+      );
 
       expect(r.stderr).toBe('');
       // mode 4755, owned by root, on a root mount without nosuid: the euid stays 2000.
@@ -80,7 +90,7 @@ describe('identity and privileges', () => {
       'for name, (nr, *args) in calls.items():',
       '    ctypes.set_errno(0)',
       '    r = libc.syscall(nr, *args)',
-      "    print(name, r, ctypes.get_errno())",
+      '    print(name, r, ctypes.get_errno())',
     ].join('\n');
     const r = await collect({ rootfs, args: ['python3', '-c', script], env: {}, cwd: '/' });
 
@@ -91,7 +101,10 @@ describe('identity and privileges', () => {
 describe('the root filesystem', () => {
   it('cannot be written: /, /etc, /usr/bin, and it cannot be remounted read-write', async () => {
     const r = await collect(
-      bash(rootfs, 'for f in /x /etc/x /usr/bin/x /home/x; do touch $f 2>/dev/null; echo "$f=$?"; done; mount -o remount,rw / 2>/dev/null; echo remount=$?; grep " / " /proc/mounts | cut -d" " -f4 | cut -d, -f1'),
+      bash(
+        rootfs,
+        'for f in /x /etc/x /usr/bin/x /home/x; do touch $f 2>/dev/null; echo "$f=$?"; done; mount -o remount,rw / 2>/dev/null; echo remount=$?; grep " / " /proc/mounts | cut -d" " -f4 | cut -d, -f1',
+      ),
     );
 
     expect(r.stdout).toBe('/x=1\n/etc/x=1\n/usr/bin/x=1\n/home/x=1\nremount=32\nro\n');
@@ -102,7 +115,10 @@ describe('processes', () => {
   it('sees only its own processes, not the host’s', async () => {
     const r = await collect(bash(rootfs, 'ps -e -o pid=,comm=; true'));
 
-    const rows = r.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/));
+    const rows = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/));
     // The init (tini, bound at /dev/init) as PID 1, bash, ps; nothing of the host's (this test
     // runner, runc, the host's init), whose pids are in the thousands here.
     expect(rows[0]).toEqual(['1', 'init']);
@@ -113,7 +129,12 @@ describe('processes', () => {
   it('masked /proc paths show nothing and /proc/sys cannot be written', async () => {
     // Masked files read empty (runc binds /dev/null over them); kcore and sched_debug exist only on
     // some kernels, and where they do not there is nothing to read either.
-    const r = await collect(bash(rootfs, 'for f in kcore keys timer_list sched_debug; do printf "%s=%s\\n" $f "$(cat /proc/$f 2>/dev/null | wc -c)"; done; find /proc/acpi /proc/scsi -mindepth 1 2>/dev/null | wc -l; echo 1 > /proc/sys/vm/drop_caches 2>/dev/null; echo sys=$?; echo h > /proc/sysrq-trigger 2>/dev/null; echo sysrq=$?'));
+    const r = await collect(
+      bash(
+        rootfs,
+        'for f in kcore keys timer_list sched_debug; do printf "%s=%s\\n" $f "$(cat /proc/$f 2>/dev/null | wc -c)"; done; find /proc/acpi /proc/scsi -mindepth 1 2>/dev/null | wc -l; echo 1 > /proc/sys/vm/drop_caches 2>/dev/null; echo sys=$?; echo h > /proc/sysrq-trigger 2>/dev/null; echo sysrq=$?',
+      ),
+    );
 
     expect(r.stdout).toBe('kcore=0\nkeys=0\ntimer_list=0\nsched_debug=0\n0\nsys=1\nsysrq=1\n');
     // The host shows something in a file the container sees empty.
@@ -161,7 +182,9 @@ describe('memory', () => {
       });
     });
 
-    const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'cli', 'droplet.cjs'), 'run', droplet, '--memory', '64', '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'cli', 'droplet.cjs'), 'run', droplet, '--memory', '64', '--port', String(port)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
@@ -183,9 +206,13 @@ describe('memory', () => {
     fs.mkdirSync(app, { recursive: true });
     fs.writeFileSync(path.join(app, 'index.txt'), 'hello\n');
 
-    const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'cli', 'droplet.cjs'), 'stage', app, '-b', bp, '--memory', '128', '-o', path.join(scratch, 'hog-app.droplet')], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [path.join(ROOT, 'dist', 'cli', 'droplet.cjs'), 'stage', app, '-b', bp, '--memory', '128', '-o', path.join(scratch, 'hog-app.droplet')],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let output = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));

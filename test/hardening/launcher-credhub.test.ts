@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { generateCertificates, type TestCertificates } from '../helpers/certs.ts';
-import { Droplet, LAUNCHER, SHELL, baseEnv, credhubIdentity, killLeftovers, launcherStdout, platformOptions, type RunResult } from '../helpers/launch.ts';
+import { Droplet, LAUNCHER, baseEnv, credhubIdentity, killLeftovers, launcherStdout, platformOptions, type RunResult } from '../helpers/launch.ts';
 import { runMeasured } from '../helpers/peak-memory.ts';
 import { startCredhubServer, type CredhubServer, type Reply } from '../helpers/servers.ts';
 import { ROOT, Workspace } from '../helpers/stage.ts';
@@ -21,8 +21,7 @@ const SERVICES = JSON.stringify({
 });
 
 /** CredHub's answer: the services with the reference replaced by `token`. */
-const answerWith = (token: string): string =>
-  JSON.stringify({ ...JSON.parse(SERVICES), vault: [{ name: 'vault', credentials: { token } }] });
+const answerWith = (token: string): string => JSON.stringify({ ...JSON.parse(SERVICES), vault: [{ name: 'vault', credentials: { token } }] });
 
 const PREFIX = 'Unable to interpolate credhub refs: ';
 const NUL_LINE =
@@ -73,7 +72,7 @@ async function stage(env: Record<string, string>): Promise<{ r: RunResult; dropl
   }
 }
 
-describe('a NUL byte in CredHub\'s answer: refused at once, the variable named', () => {
+describe("a NUL byte in CredHub's answer: refused at once, the variable named", () => {
   beforeEach(() => {
     // A raw NUL byte in the body (JSON.stringify would escape it as text).
     reply = () => ({ status: 200, body: answerWith(`${CREDHUB_SECRET}@NUL@tail`).replace('@NUL@', '\0'), headers: { 'Content-Type': 'application/json' } });

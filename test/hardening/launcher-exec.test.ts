@@ -42,7 +42,7 @@ describe('a NUL byte in what bash would be given', () => {
 
     const r = await droplet.launch(['app', '', '{}']);
 
-    expectOneLine(r, 'exec /bin/bash: the start command (start_command of staging_info.yml) holds a NUL byte, which no program\'s argument can carry', 4);
+    expectOneLine(r, "exec /bin/bash: the start command (start_command of staging_info.yml) holds a NUL byte, which no program's argument can carry", 4);
   });
 
   it('in config.entrypoint_prefix: launcher exit 4', async () => {
@@ -52,7 +52,7 @@ describe('a NUL byte in what bash would be given', () => {
 
     expectOneLine(
       r,
-      'exec /bin/bash: the start-up script (it holds config.entrypoint_prefix of staging_info.yml) holds a NUL byte, which no program\'s argument can carry',
+      "exec /bin/bash: the start-up script (it holds config.entrypoint_prefix of staging_info.yml) holds a NUL byte, which no program's argument can carry",
       4,
     );
   });
@@ -112,7 +112,8 @@ describe('E2BIG: arguments and environment larger than Linux passes', () => {
     const stack = /^Max stack size\s+(\S+)/m.exec(fs.readFileSync('/proc/self/limits', 'latin1'))![1]!;
     const limit = Math.max(Math.min(6 * 1024 * KiB, stack === 'unlimited' ? Infinity : Math.floor(Number(stack) / 4)), 32 * page);
     const size = (file: string, argv: readonly string[], env: Record<string, string>): number =>
-      Buffer.byteLength(file) + 1 +
+      Buffer.byteLength(file) +
+      1 +
       argv.reduce((n, a) => n + Buffer.byteLength(a) + 1, 0) +
       Object.entries(env).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v) + 2, 0) +
       (argv.length + Object.keys(env).length) * 8;
@@ -261,7 +262,7 @@ describe('/bin/bash cannot be executed (a private mount namespace replaces it)',
     expectOneLine(await inNamespace(mounts, SHELL, ['app', `echo ${SECRET}`]), `exec /bin/bash: ${reason}`, 1);
   });
 
-  it('the host\'s /bin/bash is untouched and the launcher still starts apps', async () => {
+  it("the host's /bin/bash is untouched and the launcher still starts apps", async () => {
     const r = await droplet.launch(['app', 'echo fine', '{}']);
     expect(r.stdout).toBe(launcherStdout('fine\n'));
     expect(r.code).toBe(0);

@@ -57,7 +57,7 @@ describe('staging_info.yml (CONTRACT §3.2): at most 1 MiB, a regular file', () 
     expectOneLine(r, 'Invalid staging info - staging_info.yml is a FIFO (named pipe); give a regular file', 1);
   });
 
-  it('a directory: the reference\'s line, exit 1', async () => {
+  it("a directory: the reference's line, exit 1", async () => {
     droplet.mkdir('staging_info.yml');
 
     const r = await measured(LAUNCHER, ['app', 'echo never', '{}']);
@@ -88,7 +88,7 @@ describe('staging_info.yml (CONTRACT §3.2): at most 1 MiB, a regular file', () 
   });
 });
 
-describe('the CredHub client\'s files (CONTRACT §6 step 3): at most 1 MiB each, regular files', () => {
+describe("the CredHub client's files (CONTRACT §6 step 3): at most 1 MiB each, regular files", () => {
   let certs: TestCertificates;
   beforeAll(() => {
     certs = generateCertificates();
@@ -137,7 +137,7 @@ describe('the CredHub client\'s files (CONTRACT §6 step 3): at most 1 MiB each,
     expectOneLine(r, `${PREFIX}Can't read contents of cert in system cert path: ${fifo} is a FIFO (named pipe); give a regular file`, 3);
   });
 
-  it('a *.crt of 2 MiB: refused, one line; a directory named *.crt keeps the reference\'s text', async () => {
+  it("a *.crt of 2 MiB: refused, one line; a directory named *.crt keeps the reference's text", async () => {
     const env = credhubEnv();
     const big = path.join(env.CF_SYSTEM_CERT_PATH!, 'big.crt');
     fs.writeFileSync(big, certs.ca.cert.repeat(Math.ceil((2 * MiB) / certs.ca.cert.length)).slice(0, 2 * MiB));

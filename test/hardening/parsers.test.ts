@@ -57,8 +57,25 @@ function bounded<T>(fn: () => T, allowed: ReadonlyArray<new (...args: never[]) =
 // Text generators
 
 const VOCABULARY = [
-  'default_process_types', 'processes', 'type', 'command', 'web', 'worker', 'start_command', 'config', 'entrypoint_prefix',
-  'platforms', 'cloudfoundry', 'sidecar_for', 'limits', 'memory', 'name', 'version', 'output_metadata', 'detected_buildpack', 'key',
+  'default_process_types',
+  'processes',
+  'type',
+  'command',
+  'web',
+  'worker',
+  'start_command',
+  'config',
+  'entrypoint_prefix',
+  'platforms',
+  'cloudfoundry',
+  'sidecar_for',
+  'limits',
+  'memory',
+  'name',
+  'version',
+  'output_metadata',
+  'detected_buildpack',
+  'key',
 ];
 
 /** YAML-ish text: structure characters, indentation, anchors and aliases, tags, odd scalars and code points. */
@@ -67,12 +84,91 @@ const yamlToken = fc.oneof(
   {
     weight: 10,
     arbitrary: fc.constantFrom(
-      '\n', '\n', '\n', ' ', '  ', '    ', '\t', '- ', ': ', ':', '? ', '---\n', '...\n', '%YAML 1.1\n', '%YAML 2.0\n', '%TAG ! tag:x,2000:\n',
-      '# c\n', '&a ', '*a', '&b ', '*b', '&a1 ', '*nope', '!!str ', '!!int ', '!!float ', '!!bool ', '!!null ', '!!map ', '!!seq ', '!!binary ',
-      '!!timestamp ', '!foo ', '! ', '!<tag:yaml.org,2002:str> ', '<<: ', '<<: *a', '{', '}', '[', ']', ', ', '"', "'", '"\\x41\\u00e9\\U0001F600"',
-      '|', '>', '|-', '>+', '|2', '\\', 'true', 'no', 'on', 'null', '~', '0x1F', '0b101', '0o17', '017', '1_000', '1e400', '-1e400', '.inf', '.NaN',
-      '9223372036854775807', '-9223372036854775809', '18446744073709551616', '123', '-0', '2001-12-14t21:59:43.10-05:00', '=', '"a: b"',
-      '\u0000', '\u0007', '\u0085', '\u00a0', '\ufeff', '\ud800', '\udfff', '\u2028', 'é', '😀', '\r\n', '\r',
+      '\n',
+      '\n',
+      '\n',
+      ' ',
+      '  ',
+      '    ',
+      '\t',
+      '- ',
+      ': ',
+      ':',
+      '? ',
+      '---\n',
+      '...\n',
+      '%YAML 1.1\n',
+      '%YAML 2.0\n',
+      '%TAG ! tag:x,2000:\n',
+      '# c\n',
+      '&a ',
+      '*a',
+      '&b ',
+      '*b',
+      '&a1 ',
+      '*nope',
+      '!!str ',
+      '!!int ',
+      '!!float ',
+      '!!bool ',
+      '!!null ',
+      '!!map ',
+      '!!seq ',
+      '!!binary ',
+      '!!timestamp ',
+      '!foo ',
+      '! ',
+      '!<tag:yaml.org,2002:str> ',
+      '<<: ',
+      '<<: *a',
+      '{',
+      '}',
+      '[',
+      ']',
+      ', ',
+      '"',
+      "'",
+      '"\\x41\\u00e9\\U0001F600"',
+      '|',
+      '>',
+      '|-',
+      '>+',
+      '|2',
+      '\\',
+      'true',
+      'no',
+      'on',
+      'null',
+      '~',
+      '0x1F',
+      '0b101',
+      '0o17',
+      '017',
+      '1_000',
+      '1e400',
+      '-1e400',
+      '.inf',
+      '.NaN',
+      '9223372036854775807',
+      '-9223372036854775809',
+      '18446744073709551616',
+      '123',
+      '-0',
+      '2001-12-14t21:59:43.10-05:00',
+      '=',
+      '"a: b"',
+      '\u0000',
+      '\u0007',
+      '\u0085',
+      '\u00a0',
+      '\ufeff',
+      '\ud800',
+      '\udfff',
+      '\u2028',
+      'é',
+      '😀',
+      '\r\n',
+      '\r',
     ),
   },
   { weight: 3, arbitrary: fc.string({ maxLength: 8 }) },
@@ -89,19 +185,26 @@ const tree = fc.letrec((tie) => ({
 const shapedText = fc.oneof(
   tree.map((value) => YAML.stringify(value)),
   tree.map((value) => JSON.stringify(value) ?? 'null'),
-  fc.dictionary(fc.string({ maxLength: 8 }), fc.oneof(fc.string({ maxLength: 20 }), tree), { maxKeys: 6 }).map((types) => YAML.stringify({ default_process_types: types })),
-  fc.array(fc.record({ type: leaf, command: leaf, platforms: tree, limits: fc.record({ memory: leaf }) }, { requiredKeys: [] }), { maxLength: 4 }).map((processes) =>
-    YAML.stringify({ processes }),
-  ),
-  fc.record({ start_command: leaf, detected_buildpack: leaf, config: fc.oneof(tree, fc.record({ entrypoint_prefix: leaf })) }, { requiredKeys: [] }).map((info) =>
-    JSON.stringify(info),
-  ),
+  fc
+    .dictionary(fc.string({ maxLength: 8 }), fc.oneof(fc.string({ maxLength: 20 }), tree), { maxKeys: 6 })
+    .map((types) => YAML.stringify({ default_process_types: types })),
+  fc
+    .array(fc.record({ type: leaf, command: leaf, platforms: tree, limits: fc.record({ memory: leaf }) }, { requiredKeys: [] }), { maxLength: 4 })
+    .map((processes) => YAML.stringify({ processes })),
+  fc
+    .record({ start_command: leaf, detected_buildpack: leaf, config: fc.oneof(tree, fc.record({ entrypoint_prefix: leaf })) }, { requiredKeys: [] })
+    .map((info) => JSON.stringify(info)),
 );
 
 /** Aliases multiplying: yaml.v2's "excessive aliasing" guard must stop them, not the clock. */
 const aliasBomb = fc.integer({ min: 1, max: 14 }).map((levels) => {
   const lines = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
-  for (let i = 1; i <= levels; i++) lines.push(`a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]`);
+  for (let i = 1; i <= levels; i++)
+    lines.push(
+      `a${i}: &a${i} [${Array(10)
+        .fill(`*a${i - 1}`)
+        .join(', ')}]`,
+    );
   return `default_process_types:\n  web: *a${levels}\nprocesses: *a${levels}\nconfig: *a${levels}\nstart_command: *a${levels}\n${lines.join('\n')}\n`;
 });
 /** Deep nesting, in flow and block style. */
@@ -111,29 +214,92 @@ const deepText = fc.tuple(fc.integer({ min: 1, max: 20_000 }), fc.constantFrom('
 });
 /** A valid document with a few bytes changed. */
 const mutated = fc
-  .tuple(shapedText, fc.array(fc.tuple(fc.nat(), fc.constantFrom(':', '-', ' ', '\n', '"', '&', '*', '!', '{', '[', '|', '\t', '\u0000', '#')), { maxLength: 6 }))
+  .tuple(
+    shapedText,
+    fc.array(fc.tuple(fc.nat(), fc.constantFrom(':', '-', ' ', '\n', '"', '&', '*', '!', '{', '[', '|', '\t', '\u0000', '#')), { maxLength: 6 }),
+  )
   .map(([text, edits]) => {
     const chars = [...text];
     for (const [at, c] of edits) if (chars.length > 0) chars[at % chars.length] = c;
     return chars.join('');
   });
 
-const yamlText = fc.oneof({ weight: 4, arbitrary: tokenText }, { weight: 4, arbitrary: shapedText }, { weight: 3, arbitrary: mutated }, { weight: 1, arbitrary: aliasBomb }, { weight: 1, arbitrary: deepText });
+const yamlText = fc.oneof(
+  { weight: 4, arbitrary: tokenText },
+  { weight: 4, arbitrary: shapedText },
+  { weight: 3, arbitrary: mutated },
+  { weight: 1, arbitrary: aliasBomb },
+  { weight: 1, arbitrary: deepText },
+);
 
 /** JSON-ish text: real JSON of random values, JSON with edits, and JSON-flavoured tokens. */
-const jsonToken = fc.constantFrom('{', '}', '[', ']', ':', ',', '"', '\\', '\\u', '\\ud800', '"credhub-ref"', '"credentials"', '"uri"', '"mysql://u:p@h/d"',
-  '"postgres://h"', '"p-mysql"', 'null', 'true', 'false', '-0', '1e400', '-1e999', '1.5', '01', '1.', '.5', ' ', '\n', '\t', '\u0000', '\u2028', '😀', 'NaN');
+const jsonToken = fc.constantFrom(
+  '{',
+  '}',
+  '[',
+  ']',
+  ':',
+  ',',
+  '"',
+  '\\',
+  '\\u',
+  '\\ud800',
+  '"credhub-ref"',
+  '"credentials"',
+  '"uri"',
+  '"mysql://u:p@h/d"',
+  '"postgres://h"',
+  '"p-mysql"',
+  'null',
+  'true',
+  'false',
+  '-0',
+  '1e400',
+  '-1e999',
+  '1.5',
+  '01',
+  '1.',
+  '.5',
+  ' ',
+  '\n',
+  '\t',
+  '\u0000',
+  '\u2028',
+  '😀',
+  'NaN',
+);
 const jsonText = fc.oneof(
   fc.jsonValue().map((value) => JSON.stringify(value)),
-  fc.dictionary(fc.string({ maxLength: 8 }), fc.array(fc.record({ name: fc.string(), credentials: fc.oneof(fc.jsonValue(), fc.record({ uri: fc.oneof(fc.string(), fc.webUrl(), fc.constantFrom('mysql://u:p@db/x', 'postgresql://h:5432/d', 'postgres://%zz')) })) }, { requiredKeys: [] }), { maxLength: 3 }), { maxKeys: 3 }).map((value) =>
-    JSON.stringify(value),
-  ),
+  fc
+    .dictionary(
+      fc.string({ maxLength: 8 }),
+      fc.array(
+        fc.record(
+          {
+            name: fc.string(),
+            credentials: fc.oneof(
+              fc.jsonValue(),
+              fc.record({ uri: fc.oneof(fc.string(), fc.webUrl(), fc.constantFrom('mysql://u:p@db/x', 'postgresql://h:5432/d', 'postgres://%zz')) }),
+            ),
+          },
+          { requiredKeys: [] },
+        ),
+        { maxLength: 3 },
+      ),
+      { maxKeys: 3 },
+    )
+    .map((value) => JSON.stringify(value)),
   fc.array(jsonToken, { maxLength: 60 }).map((tokens) => tokens.join('')),
-  fc.tuple(fc.jsonValue().map((value) => JSON.stringify(value)), fc.array(fc.tuple(fc.nat(), jsonToken), { maxLength: 4 })).map(([text, edits]) => {
-    let out = text;
-    for (const [at, token] of edits) out = out.slice(0, at % (out.length + 1)) + token + out.slice(at % (out.length + 1));
-    return out;
-  }),
+  fc
+    .tuple(
+      fc.jsonValue().map((value) => JSON.stringify(value)),
+      fc.array(fc.tuple(fc.nat(), jsonToken), { maxLength: 4 }),
+    )
+    .map(([text, edits]) => {
+      let out = text;
+      for (const [at, token] of edits) out = out.slice(0, at % (out.length + 1)) + token + out.slice(at % (out.length + 1));
+      return out;
+    }),
   fc.integer({ min: 1, max: 20_000 }).map((depth) => '['.repeat(depth) + ']'.repeat(depth)),
   fc.string({ maxLength: 200 }),
 );
@@ -240,34 +406,54 @@ describe('CONTRACT §6-§8, §5: JSON the platform hands over', () => {
 
   it('VCAP_APPLICATION rewrite: JSON text or unchanged, never an exception', () => {
     fc.assert(
-      fc.property(jsonText, fc.option(fc.string({ maxLength: 25 })), fc.option(fc.string({ maxLength: 25 })), fc.option(fc.string()), (text, port, index, guid) => {
-        const env: NodeJS.ProcessEnv = { VCAP_APPLICATION: text };
-        if (port !== null) env.PORT = port;
-        if (index !== null) env.INSTANCE_INDEX = index;
-        if (guid !== null) env.INSTANCE_GUID = guid;
-        const { value } = bounded(() => rewriteVcapApplication(env), []);
-        if (value !== undefined) expect(() => JSON.parse(value)).not.toThrow();
-      }),
+      fc.property(
+        jsonText,
+        fc.option(fc.string({ maxLength: 25 })),
+        fc.option(fc.string({ maxLength: 25 })),
+        fc.option(fc.string()),
+        (text, port, index, guid) => {
+          const env: NodeJS.ProcessEnv = { VCAP_APPLICATION: text };
+          if (port !== null) env.PORT = port;
+          if (index !== null) env.INSTANCE_INDEX = index;
+          if (guid !== null) env.INSTANCE_GUID = guid;
+          const { value } = bounded(() => rewriteVcapApplication(env), []);
+          if (value !== undefined) expect(() => JSON.parse(value)).not.toThrow();
+        },
+      ),
       { numRuns: 2000 },
     );
   });
 
   it('VCAP_PLATFORM_OPTIONS: undefined, a credhub-uri string, or PlatformOptionsError', () => {
     fc.assert(
-      fc.property(fc.oneof(jsonText, jsonText.map((t) => `{"credhub-uri": ${t}}`), fc.constant(undefined)), (text) => {
-        const { value } = bounded(() => parsePlatformOptions(text), [PlatformOptionsError]);
-        if (value) expect(typeof value.credhubUri).toBe('string');
-      }),
+      fc.property(
+        fc.oneof(
+          jsonText,
+          jsonText.map((t) => `{"credhub-uri": ${t}}`),
+          fc.constant(undefined),
+        ),
+        (text) => {
+          const { value } = bounded(() => parsePlatformOptions(text), [PlatformOptionsError]);
+          if (value) expect(typeof value.credhubUri).toBe('string');
+        },
+      ),
       { numRuns: 2000 },
     );
   });
 
   it("a hostile CredHub error body: one line of Go's text, never an exception", () => {
     fc.assert(
-      fc.property(fc.oneof(jsonText, jsonText.map((t) => `{"error": ${t}, "error_description": "d"}`)), fc.option(fc.string({ maxLength: 40 })), (body, readError) => {
-        const { value } = bounded(() => serverErrorText(body, readError ?? undefined), []);
-        expect(typeof value).toBe('string');
-      }),
+      fc.property(
+        fc.oneof(
+          jsonText,
+          jsonText.map((t) => `{"error": ${t}, "error_description": "d"}`),
+        ),
+        fc.option(fc.string({ maxLength: 40 })),
+        (body, readError) => {
+          const { value } = bounded(() => serverErrorText(body, readError ?? undefined), []);
+          expect(typeof value).toBe('string');
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -287,10 +473,37 @@ const ALL_NAMES = [...new Set(FLAG_SETS.flatMap(([, defs]) => defs.map((d) => d.
 
 /** A value with no `/` first and no `:` (the builder's property run must never write outside its scratch directory or download). */
 const safeValue = fc.oneof(
-  fc.constantFrom('', 'true', 'false', 'TRUE', 't', '0', '1', '-1', '007', '0x10', '9223372036854775808', '1s', '1.5h', '-2m', '1h2m3s', '5', '.', 'a,b', 'x y', '=', '-', '--', '-x'),
+  fc.constantFrom(
+    '',
+    'true',
+    'false',
+    'TRUE',
+    't',
+    '0',
+    '1',
+    '-1',
+    '007',
+    '0x10',
+    '9223372036854775808',
+    '1s',
+    '1.5h',
+    '-2m',
+    '1h2m3s',
+    '5',
+    '.',
+    'a,b',
+    'x y',
+    '=',
+    '-',
+    '--',
+    '-x',
+  ),
   fc.string({ maxLength: 12 }).map((s) => s.replace(/^\//, 'x').replace(/:/g, '_')),
 );
-const flagName = fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...ALL_NAMES, 'h', 'help') }, { weight: 1, arbitrary: fc.string({ maxLength: 6 }).map((s) => s.replace(/:/g, '_')) });
+const flagName = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom(...ALL_NAMES, 'h', 'help') },
+  { weight: 1, arbitrary: fc.string({ maxLength: 6 }).map((s) => s.replace(/:/g, '_')) },
+);
 const flagToken = fc
   .tuple(fc.constantFrom('-', '--', '---'), flagName, fc.option(safeValue, { freq: 2 }))
   .map(([dashes, name, value]) => `${dashes}${name}${value === null ? '' : `=${value}`}`);
@@ -324,7 +537,9 @@ describe('CONTRACT §1.1: Go flag syntax', () => {
 
   it('Go durations: milliseconds or undefined, never an exception', () => {
     const durationText = fc.oneof(
-      fc.array(fc.constantFrom('1', '0', '9', '.', '-', '+', 'h', 'm', 's', 'ms', 'us', 'µs', 'μs', 'ns', 'd', ' ', '9223372036854775807'), { maxLength: 12 }).map((t) => t.join('')),
+      fc
+        .array(fc.constantFrom('1', '0', '9', '.', '-', '+', 'h', 'm', 's', 'ms', 'us', 'µs', 'μs', 'ns', 'd', ' ', '9223372036854775807'), { maxLength: 12 })
+        .map((t) => t.join('')),
       fc.string({ maxLength: 12 }),
     );
     fc.assert(
@@ -368,9 +583,22 @@ describe.skipIf(!HAS_BUILD)('the built executables with random input', () => {
         fs.mkdirSync(path.join(dir, 'app'), { recursive: true });
         fs.mkdirSync(path.join(dir, 'buildpacks'));
         // Every path defaults into this directory; random values can only add relative paths (cwd: dir).
-        const base = ['-buildDir=app', '-buildpacksDir=buildpacks', '-buildpacksDownloadDir=downloads', '-buildArtifactsCacheDir=cache', '-outputDroplet=out/droplet',
-          '-outputMetadata=out/result.json', '-outputBuildArtifactsCache=out/cache', '-buildpackOrder=none'];
-        const r = spawnSync(BUILDER, [...base, ...random], { cwd: dir, env: { PATH: process.env.PATH!, TMPDIR: dir, LANG: 'C.UTF-8' }, encoding: 'utf8', timeout: 20_000 });
+        const base = [
+          '-buildDir=app',
+          '-buildpacksDir=buildpacks',
+          '-buildpacksDownloadDir=downloads',
+          '-buildArtifactsCacheDir=cache',
+          '-outputDroplet=out/droplet',
+          '-outputMetadata=out/result.json',
+          '-outputBuildArtifactsCache=out/cache',
+          '-buildpackOrder=none',
+        ];
+        const r = spawnSync(BUILDER, [...base, ...random], {
+          cwd: dir,
+          env: { PATH: process.env.PATH!, TMPDIR: dir, LANG: 'C.UTF-8' },
+          encoding: 'utf8',
+          timeout: 20_000,
+        });
         expect(r.signal).toBeNull();
         expect([0, 1, 2, 222, 223, 224, 225, 226, 227, 228, 229]).toContain(r.status);
         expect(r.stderr).not.toMatch(STACK_TRACE);
@@ -391,11 +619,18 @@ describe.skipIf(!HAS_BUILD)('the built executables with random input', () => {
         fs.writeFileSync(path.join(dir, 'staging_info.yml'), text);
         // The start command is given (and PATH holds nothing), so a random start_command never runs;
         // a random entrypoint_prefix (spliced unquoted, Q21) can only reach bash builtins, in `dir`.
-        const r = spawnSync(path.join(LIFECYCLE, 'launcher'), ['app', 'exit 0', '{}'], { cwd: dir, env: { PATH: emptyPath, HOME: dir, LANG: 'C.UTF-8' }, encoding: 'utf8', timeout: 20_000 });
+        const r = spawnSync(path.join(LIFECYCLE, 'launcher'), ['app', 'exit 0', '{}'], {
+          cwd: dir,
+          env: { PATH: emptyPath, HOME: dir, LANG: 'C.UTF-8' },
+          encoding: 'utf8',
+          timeout: 20_000,
+        });
         expect(r.signal).toBeNull();
         if (r.status === 1 && r.stderr.startsWith('Invalid staging info - ')) {
           // Deep nesting can take a generated document past the 1 MiB cap (docs/security.md).
-          expect(r.stderr).toMatch(/^Invalid staging info - (failed to unmarshal staging_info.yml: yaml: |staging_info.yml is too large: \d+ bytes, at most 1 MiB are read$)/);
+          expect(r.stderr).toMatch(
+            /^Invalid staging info - (failed to unmarshal staging_info.yml: yaml: |staging_info.yml is too large: \d+ bytes, at most 1 MiB are read$)/,
+          );
         } else {
           expect(r.stderr).not.toMatch(/^Invalid staging info/);
         }

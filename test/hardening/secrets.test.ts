@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startHookServer, type HookServer } from '../../packages/hooks/src/testing/hook-server.ts';
+import { startHookServer, type HookServer } from '../helpers/hooks/hook-server.ts';
 import { generateCertificates, type TestCertificates } from '../helpers/certs.ts';
 import { Droplet } from '../helpers/launch.ts';
 import { startCredhubServer, unusedPort, type CredhubServer, type Reply } from '../helpers/servers.ts';
@@ -105,10 +105,16 @@ function credhubEnv(uri = credhub.uri): Record<string, string> {
 }
 
 /** The ways CredHub can fail; the answers carry the marker where the lifecycle must not repeat it. */
-const CREDHUB_FAILURES: Array<[string, () => void | Promise<string>]> = [
-  ['CredHub answers 500 with the secret beside its error', () => void (credhubReply = () => ({ status: 500, body: JSON.stringify({ error: 'interpolation failed', leaked: CREDHUB_SECRET }) }))],
+const CREDHUB_FAILURES: Array<[string, () => undefined | Promise<string>]> = [
+  [
+    'CredHub answers 500 with the secret beside its error',
+    () => void (credhubReply = () => ({ status: 500, body: JSON.stringify({ error: 'interpolation failed', leaked: CREDHUB_SECRET }) })),
+  ],
   ['CredHub answers HTML holding the secret', () => void (credhubReply = () => ({ status: 502, body: `<html>${CREDHUB_SECRET}</html>` }))],
-  ['CredHub answers 200 with a truncated body', () => void (credhubReply = () => ({ status: 200, body: `{"vault": "${CREDHUB_SECRET}`, headers: { 'Content-Length': '999' } }))],
+  [
+    'CredHub answers 200 with a truncated body',
+    () => void (credhubReply = () => ({ status: 200, body: `{"vault": "${CREDHUB_SECRET}`, headers: { 'Content-Length': '999' } })),
+  ],
   ['nothing listens at the CredHub URI', async () => `https://127.0.0.1:${await unusedPort()}`],
 ];
 
@@ -133,15 +139,24 @@ describe('builder', () => {
       `hooks:\n  - { name: scanner, kind: http, phase: post-build, url: "${hookServer.url('/allow')}", secretFile: ${secretFile}, policy: required }\n`,
     );
     const metadataFile = path.join(ws.root, 'out', 'staging-metadata.json');
-    const r = await ws.stage([buildpack], { extra: [`-outputStagingMetadata=${metadataFile}`, `-hooksConfig=${hooksConfig}`, '-credhubConnectAttempts=2', '-credhubRetryDelay=0s'], env });
+    const r = await ws.stage([buildpack], {
+      extra: [`-outputStagingMetadata=${metadataFile}`, `-hooksConfig=${hooksConfig}`, '-credhubConnectAttempts=2', '-credhubRetryDelay=0s'],
+      env,
+    });
     const outputs: Array<[string, string | Buffer]> = [
       ['stdout', r.stdout],
       ['stderr', r.stderr],
     ];
-    for (const [name, file] of [['result.json', ws.outputMetadata], ['staging metadata', metadataFile]] as const) {
+    for (const [name, file] of [
+      ['result.json', ws.outputMetadata],
+      ['staging metadata', metadataFile],
+    ] as const) {
       if (fs.existsSync(file)) outputs.push([name, fs.readFileSync(file, 'utf8')]);
     }
-    for (const [name, file] of [['droplet', ws.outputDroplet], ['build cache', ws.outputCache]] as const) {
+    for (const [name, file] of [
+      ['droplet', ws.outputDroplet],
+      ['build cache', ws.outputCache],
+    ] as const) {
       if (!fs.existsSync(file)) continue;
       outputs.push([`${name} (all bytes)`, zlib.gunzipSync(fs.readFileSync(file))]);
       outputs.push([`${name} file list`, execFileSync('tar', ['-tzf', file], { encoding: 'utf8' })]);
@@ -191,7 +206,9 @@ describe('builder', () => {
 
   it('VCAP_SERVICES that is not JSON (exit 4), and no buildpack detects (exit 222)', async () => {
     const notJson = await stage('always-detects', { ...credhubEnv(), VCAP_SERVICES: `{"x": "credhub-ref", "p": ${SERVICE_SECRET}` });
-    expect(notJson.r.stderr).toContain("Unable to interpolate credhub refs: Unable to interpolate credhub references: invalid character 's' looking for beginning of value");
+    expect(notJson.r.stderr).toContain(
+      "Unable to interpolate credhub refs: Unable to interpolate credhub references: invalid character 's' looking for beginning of value",
+    );
     expect(notJson.r.code).toBe(4);
     expectNoLeak(notJson.outputs);
     ws!.cleanup();
@@ -262,7 +279,6 @@ describe('launcher and shell', () => {
 
 // ---------------------------------------------------------------------------------------------------
 
-
 describe('the droplet CLI (on the host), text and JSON logs', () => {
   let cliTmp: string;
   let cliCache: string;
@@ -295,7 +311,8 @@ describe('the droplet CLI (on the host), text and JSON logs', () => {
 
   function expectNoLeak(name: string, r: RunResult, files: string[] = []): void {
     const found: Record<string, string[]> = { [`${name} stdout`]: leaked(r.stdout), [`${name} stderr`]: leaked(r.stderr) };
-    for (const file of files) if (fs.existsSync(file)) found[path.basename(file)] = leaked(file.endsWith('.droplet') ? zlib.gunzipSync(fs.readFileSync(file)) : fs.readFileSync(file));
+    for (const file of files)
+      if (fs.existsSync(file)) found[path.basename(file)] = leaked(file.endsWith('.droplet') ? zlib.gunzipSync(fs.readFileSync(file)) : fs.readFileSync(file));
     expect(found).toEqual(Object.fromEntries(Object.keys(found).map((k) => [k, []])));
   }
 
@@ -303,12 +320,36 @@ describe('the droplet CLI (on the host), text and JSON logs', () => {
     credhubOk();
     const droplet = path.join(scratch, `cli-${format}.droplet`);
     const bp = path.join(FIXTURE_BUILDPACKS, 'always-detects');
-    const staged = await cli(['--log-format', format, 'stage', app, '-b', bp, '--host', '--host-user', 'root', '--services', servicesFile, ...identityFlags(), '-o', droplet]);
+    const staged = await cli([
+      '--log-format',
+      format,
+      'stage',
+      app,
+      '-b',
+      bp,
+      '--host',
+      '--host-user',
+      'root',
+      '--services',
+      servicesFile,
+      ...identityFlags(),
+      '-o',
+      droplet,
+    ]);
     expect(staged.code).toBe(0);
     expect(credhub.requests.length).toBeGreaterThan(0);
-    expectNoLeak('stage', staged, [droplet, `${droplet}.result.json`, `${droplet}.metadata.json`, ...fs.readdirSync(path.join(cliCache, 'app-caches')).map((f) => path.join(cliCache, 'app-caches', f))]);
+    expectNoLeak('stage', staged, [
+      droplet,
+      `${droplet}.result.json`,
+      `${droplet}.metadata.json`,
+      ...fs.readdirSync(path.join(cliCache, 'app-caches')).map((f) => path.join(cliCache, 'app-caches', f)),
+    ]);
 
-    for (const args of [['inspect', droplet], ['inspect', droplet, '--json']]) expectNoLeak(args.join(' '), await cli(args));
+    for (const args of [
+      ['inspect', droplet],
+      ['inspect', droplet, '--json'],
+    ])
+      expectNoLeak(args.join(' '), await cli(args));
 
     // The start command of always-detects does not exist: the app fails, the CLI reports its status.
     const ran = await cli(['--log-format', format, 'run', droplet, '--host', '--services', servicesFile, '--port', String(await unusedPort())]);
@@ -323,22 +364,72 @@ describe('the droplet CLI (on the host), text and JSON logs', () => {
   it.each([['text'], ['json']])('failures with --log-format %s: bad services file, failing buildpack, CredHub down', async (format) => {
     const broken = path.join(scratch, 'broken-services.json');
     fs.writeFileSync(broken, `{"p-mysql": [{"credentials": {"password": ${SERVICE_SECRET}}}]}`);
-    const badServices = await cli(['--log-format', format, 'stage', app, '-b', path.join(FIXTURE_BUILDPACKS, 'always-detects'), '--host', '--services', broken]);
+    const badServices = await cli([
+      '--log-format',
+      format,
+      'stage',
+      app,
+      '-b',
+      path.join(FIXTURE_BUILDPACKS, 'always-detects'),
+      '--host',
+      '--services',
+      broken,
+    ]);
     expect(badServices.code).toBe(1);
     expect(badServices.stderr).toContain('not valid JSON');
     expectNoLeak('bad services', badServices);
-    const badEnv = await cli(['--log-format', format, 'stage', app, '-b', path.join(FIXTURE_BUILDPACKS, 'always-detects'), '--host', '-e', `=${SERVICE_SECRET}`]);
+    const badEnv = await cli([
+      '--log-format',
+      format,
+      'stage',
+      app,
+      '-b',
+      path.join(FIXTURE_BUILDPACKS, 'always-detects'),
+      '--host',
+      '-e',
+      `=${SERVICE_SECRET}`,
+    ]);
     expect(badEnv.code).toBe(1);
     expect(badEnv.stderr).toContain('expected NAME=VALUE');
     expectNoLeak('bad -e', badEnv);
 
     credhubOk();
-    const failing = await cli(['--log-format', format, 'stage', app, '-b', path.join(FIXTURE_BUILDPACKS, 'fails-to-compile'), '--host', '--host-user', 'root', '--services', servicesFile, ...identityFlags(), '-o', path.join(scratch, 'failed.droplet')]);
+    const failing = await cli([
+      '--log-format',
+      format,
+      'stage',
+      app,
+      '-b',
+      path.join(FIXTURE_BUILDPACKS, 'fails-to-compile'),
+      '--host',
+      '--host-user',
+      'root',
+      '--services',
+      servicesFile,
+      ...identityFlags(),
+      '-o',
+      path.join(scratch, 'failed.droplet'),
+    ]);
     expect(failing.code).toBe(223);
     expectNoLeak('failing buildpack', failing);
 
     credhubReply = () => ({ status: 500, body: JSON.stringify({ error: 'down', leaked: CREDHUB_SECRET }) });
-    const down = await cli(['--log-format', format, 'stage', app, '-b', path.join(FIXTURE_BUILDPACKS, 'always-detects'), '--host', '--host-user', 'root', '--services', servicesFile, ...identityFlags(), '-o', path.join(scratch, 'down.droplet')]);
+    const down = await cli([
+      '--log-format',
+      format,
+      'stage',
+      app,
+      '-b',
+      path.join(FIXTURE_BUILDPACKS, 'always-detects'),
+      '--host',
+      '--host-user',
+      'root',
+      '--services',
+      servicesFile,
+      ...identityFlags(),
+      '-o',
+      path.join(scratch, 'down.droplet'),
+    ]);
     expect(down.code).toBe(4);
     expect(down.stderr).toContain('Unable to interpolate credhub refs: Unable to interpolate credhub references: down');
     expectNoLeak('credhub down', down);

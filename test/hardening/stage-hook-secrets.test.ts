@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHookServer, type HookServer, type Respond } from '../../packages/hooks/src/testing/hook-server.ts';
+import { startHookServer, type HookServer, type Respond } from '../helpers/hooks/hook-server.ts';
 import { generateCertificates, type TestCertificates } from '../helpers/certs.ts';
 import { DROPLET_CLI } from '../helpers/stage.ts';
 import { expectNothingLeft, filesHolding, stageScratch, writeApp, writeBuildpack, type StageScratch } from './stage-helpers.ts';
@@ -165,7 +165,7 @@ describe('droplet stage --hooks-config with signed HTTP hooks', () => {
     expectNothingLeft(s);
   }, 300_000);
 
-  it('a required CLI-side hook that denies at post-package: 227 with the builder\'s message, no droplet, no cache saved', async () => {
+  it("a required CLI-side hook that denies at post-package: 227 with the builder's message, no droplet, no cache saved", async () => {
     const app = writeApp(path.join(s.dir, 'apps', 'denied'));
     const bp = writeBuildpack(path.join(s.dir, 'buildpacks', 'plain'), { compile: 'echo "-----> plain: compiled"; echo x > "$2/cached"' });
     const droplet = path.join(out, 'denied.droplet');
@@ -202,10 +202,14 @@ describe('droplet stage --hooks-config with signed HTTP hooks', () => {
       };
     });
     try {
-      const child = spawn(process.execPath, [DROPLET_CLI, 'stage', app, '-b', bp, '--hooks-config', writeConfig('hang.yml'), '-o', path.join(dir, 'web.droplet')], {
-        env: { ...process.env, TMPDIR: s.tmp, CF_LIFECYCLE_CACHE: s.cache },
-        stdio: ['ignore', 'ignore', 'ignore'],
-      });
+      const child = spawn(
+        process.execPath,
+        [DROPLET_CLI, 'stage', app, '-b', bp, '--hooks-config', writeConfig('hang.yml'), '-o', path.join(dir, 'web.droplet')],
+        {
+          env: { ...process.env, TMPDIR: s.tmp, CF_LIFECYCLE_CACHE: s.cache },
+          stdio: ['ignore', 'ignore', 'ignore'],
+        },
+      );
       const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
       await asked;
       // The droplet and its companions wait beside -o under temporary names while the hook runs.
@@ -222,7 +226,7 @@ describe('droplet stage --hooks-config with signed HTTP hooks', () => {
     }
   }, 300_000);
 
-  it('a required CLI-side pre-detect hook that fails: 228 with the builder\'s message, before any staging code runs', async () => {
+  it("a required CLI-side pre-detect hook that fails: 228 with the builder's message, before any staging code runs", async () => {
     const app = writeApp(path.join(s.dir, 'apps', 'failed'));
     const bp = writeBuildpack(path.join(s.dir, 'buildpacks', 'never-runs'), { detect: 'echo "-----> detect ran"; echo never-runs', compile: 'true' });
     answers['/scan-bits'] = (_req, res) => {

@@ -43,7 +43,10 @@ beforeAll(async () => {
   const abstract = `cfl-stage-net-${process.pid}`;
   await listen({ path: `\0${abstract}` }, 'the abstract socket');
   // The host resolves the npm registry (the one remote this machine may reach): so must staging.
-  resolved = (await dns.lookup(NAME, { family: 4, all: true })).map((a) => a.address).sort().join(' ');
+  resolved = (await dns.lookup(NAME, { family: 4, all: true }))
+    .map((a) => a.address)
+    .sort()
+    .join(' ');
   const script = `
 import socket
 for label, target in [('external', ('${external}', ${outside})), ('loopback', ('127.0.0.1', ${loopback})), ('abstract', '\\0${abstract}')]:
@@ -117,14 +120,18 @@ describe('droplet stage --network', () => {
     expectNothingLeft(s);
   }, 300_000);
 
-  it.each(['none', 'isolated'])('--network %s: only loopback', async (mode) => {
-    const r = await s.cli(['stage', app, '-b', probe, '--network', mode, '-o', path.join(s.dir, `${mode}.droplet`)]);
+  it.each(['none', 'isolated'])(
+    '--network %s: only loopback',
+    async (mode) => {
+      const r = await s.cli(['stage', app, '-b', probe, '--network', mode, '-o', path.join(s.dir, `${mode}.droplet`)]);
 
-    expect(r.code).toBe(0);
-    expect(results(r.stdout)).toMatchObject({ external: 'Network is unreachable', loopback: 'Connection refused', abstract: 'Connection refused' });
-    expect(results(r.stdout).dns).not.toBe(resolved);
-    expectNothingLeft(s);
-  }, 300_000);
+      expect(r.code).toBe(0);
+      expect(results(r.stdout)).toMatchObject({ external: 'Network is unreachable', loopback: 'Connection refused', abstract: 'Connection refused' });
+      expect(results(r.stdout).dns).not.toBe(resolved);
+      expectNothingLeft(s);
+    },
+    300_000,
+  );
 
   it('SIGTERM during a staging behind NAT: exit 143, the container and its NAT helpers are gone', async () => {
     const slow = writeBuildpack(path.join(s.dir, 'buildpacks', 'slow'), { compile: 'echo "-----> slow: compiling"; sleep 60' });
@@ -152,7 +159,9 @@ describe('droplet stage --network', () => {
   it('an unknown mode is refused before staging, with the choices', async () => {
     const r = await s.cli(['stage', app, '-b', probe, '--network', 'bridge']);
 
-    expect(r.stderr).toBe("droplet: option '--network <mode>' argument 'bridge' is invalid. Allowed choices are nat, none, isolated, host. (see droplet --help)\n");
+    expect(r.stderr).toBe(
+      "droplet: option '--network <mode>' argument 'bridge' is invalid. Allowed choices are nat, none, isolated, host. (see droplet --help)\n",
+    );
     expect(r.code).toBe(2);
   });
 });

@@ -61,7 +61,7 @@ describe('port check over a Unix socket (-network=unix, -port is the socket path
 });
 
 describe('HTTP check (-uri): GET http://127.0.0.1:<port><uri>, healthy on 2xx', () => {
-  it('exits 0 on 200, sending Diego\'s headers', async () => {
+  it("exits 0 on 200, sending Diego's headers", async () => {
     const server = await httpServer(res, respond(200, 'ok'));
     const result = await runHealthcheck([`-port=${server.port}`, '-uri=/health?probe=1']);
     expect(result).toMatchObject({ code: 0, stdout: '', stderr: '' });

@@ -6,7 +6,15 @@ import { Resources, runHealthcheck, tcpServer } from './helpers.ts';
 const res = new Resources();
 afterEach(() => res.closeAll());
 
-const FLAG_LINES = ['  -liveness-interval duration', '  -network string', '  -port string', '  -readiness-interval duration', '  -readiness-timeout duration', '  -timeout duration', '  -uri string'];
+const FLAG_LINES = [
+  '  -liveness-interval duration',
+  '  -network string',
+  '  -port string',
+  '  -readiness-interval duration',
+  '  -readiness-timeout duration',
+  '  -timeout duration',
+  '  -uri string',
+];
 
 describe('flag errors', () => {
   it('an unknown flag: exit 2, the error then the usage on stderr, nothing on stdout', async () => {

@@ -142,7 +142,15 @@ export function zipEntriesOf(dir: string, prefix = ''): ZipEntry[] {
  * (round half to even on the exact value, as strconv does), a trailing `.0` dropped.
  */
 export function bytefmt(bytes: number): string {
-  const units: [string, number][] = [['E', 2 ** 60], ['P', 2 ** 50], ['T', 2 ** 40], ['G', 2 ** 30], ['M', 2 ** 20], ['K', 2 ** 10], ['B', 1]];
+  const units: [string, number][] = [
+    ['E', 2 ** 60],
+    ['P', 2 ** 50],
+    ['T', 2 ** 40],
+    ['G', 2 ** 30],
+    ['M', 2 ** 20],
+    ['K', 2 ** 10],
+    ['B', 1],
+  ];
   if (bytes === 0) return '0B';
   for (const [unit, size] of units) {
     if (bytes >= size) {

@@ -76,7 +76,12 @@ export function start(file: string, args: readonly string[], opts: SpawnOptions 
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       running.delete(child);
-      for (const w of waiters.splice(0)) w.reject(new Error(`process ended (code ${code}, signal ${signal}) before printing ${JSON.stringify(w.text)}; stdout: ${JSON.stringify(stdout)}, stderr: ${JSON.stringify(stderr)}`));
+      for (const w of waiters.splice(0))
+        w.reject(
+          new Error(
+            `process ended (code ${code}, signal ${signal}) before printing ${JSON.stringify(w.text)}; stdout: ${JSON.stringify(stdout)}, stderr: ${JSON.stringify(stderr)}`,
+          ),
+        );
       resolve({ code, signal, stdout, stderr });
     });
   });

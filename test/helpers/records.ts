@@ -4,8 +4,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { BUILDER, ROOT, baseEnv, type RunResult, type Workspace } from './stage.ts';
-
+import { BUILDER, baseEnv, type RunResult, type Workspace } from './stage.ts';
 
 /** One invocation of a recorder script (see buildpacks-fixtures/README.md). */
 export interface ScriptRecord {
@@ -49,7 +48,10 @@ export const invocations = (ws: Workspace): string[][] => readRecords(ws).map((r
 /** The environment a recorder script saw (NUL-separated dump), without the variables bash sets itself. */
 export function recordedEnv(ws: Workspace, script: string): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const entry of fs.readFileSync(`${recordLog(ws)}.${script}.env`, 'utf8').split('\0').filter(Boolean)) {
+  for (const entry of fs
+    .readFileSync(`${recordLog(ws)}.${script}.env`, 'utf8')
+    .split('\0')
+    .filter(Boolean)) {
     const eq = entry.indexOf('=');
     env[entry.slice(0, eq)] = entry.slice(eq + 1);
   }
@@ -96,8 +98,7 @@ export function runProcess(
 }
 
 /** Entries of any gzip tarball as GNU tar lists them, sorted. */
-export const tarListing = (file: string): string[] =>
-  execFileSync('tar', ['-tzf', file], { encoding: 'utf8' }).split('\n').filter(Boolean).sort();
+export const tarListing = (file: string): string[] => execFileSync('tar', ['-tzf', file], { encoding: 'utf8' }).split('\n').filter(Boolean).sort();
 
 /** The workspace flags as `[name, value]` pairs (from `ws.args`), to be re-spelled in other syntaxes. */
 export function flagPairs(ws: Workspace, order: readonly string[], opts: { skipDetect?: boolean } = {}): [string, string][] {

@@ -48,7 +48,7 @@ function listen<S extends http.Server>(server: S, onRequest: (req: RecordedReque
         headers: req.headers,
         body: Buffer.concat(chunks).toString('utf8'),
         at: Date.now(),
-        clientCN: peer && peer.subject ? String(peer.subject.CN) : undefined,
+        clientCN: peer?.subject ? String(peer.subject.CN) : undefined,
       };
       requests.push(recorded);
       onRequest(recorded, res);
@@ -137,10 +137,7 @@ export interface CredhubServer {
  * request (other paths 404). With `tls`, it requires a client certificate signed by `tls.ca`
  * (mutual TLS, as CredHub does with the instance identity credentials); without, plain HTTP.
  */
-export async function startCredhubServer(opts: {
-  tls?: TlsFiles & { ca: string };
-  respond: (req: RecordedRequest) => Reply;
-}): Promise<CredhubServer> {
+export async function startCredhubServer(opts: { tls?: TlsFiles & { ca: string }; respond: (req: RecordedRequest) => Reply }): Promise<CredhubServer> {
   const server = opts.tls
     ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key, ca: opts.tls.ca, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2' })
     : http.createServer();

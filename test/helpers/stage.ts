@@ -23,7 +23,11 @@ export interface RunResult {
 }
 
 /** Runs an executable with exactly `env` (no inheritance) and collects its output. */
-export function run(file: string, args: readonly string[], opts: { env?: Record<string, string>; cwd?: string; argv0?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+export function run(
+  file: string,
+  args: readonly string[],
+  opts: { env?: Record<string, string>; cwd?: string; argv0?: string; timeoutMs?: number } = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, {
       env: opts.env ?? baseEnv(),
@@ -108,7 +112,10 @@ export class Workspace {
   }
 
   /** Runs the builder; TMPDIR points inside the workspace so leftovers can be checked. */
-  stage(order: readonly string[], opts: { skipDetect?: boolean; extra?: readonly string[]; env?: Record<string, string>; cwd?: string } = {}): Promise<RunResult> {
+  stage(
+    order: readonly string[],
+    opts: { skipDetect?: boolean; extra?: readonly string[]; env?: Record<string, string>; cwd?: string } = {},
+  ): Promise<RunResult> {
     return run(BUILDER, this.args(order, opts), { env: baseEnv({ TMPDIR: this.tmpDir, ...opts.env }), cwd: opts.cwd ?? this.root });
   }
 

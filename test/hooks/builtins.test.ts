@@ -16,7 +16,8 @@ function stage(app: string, hooksYaml: string) {
 
 describe.skipIf(!BUILDER_HAS_HOOKS)('built-in hooks through the builder', () => {
   describe('licenses', () => {
-    const hooks = (policy: string) => `hooks:\n  - { name: license-check, kind: builtin, builtin: licenses, phase: post-build, policy: ${policy}, options: { deny: [GPL-3.0-only, AGPL-3.0-only] } }\n`;
+    const hooks = (policy: string) =>
+      `hooks:\n  - { name: license-check, kind: builtin, builtin: licenses, phase: post-build, policy: ${policy}, options: { deny: [GPL-3.0-only, AGPL-3.0-only] } }\n`;
 
     it('a denied license fails staging when required: exit 227, no droplet', async () => {
       const r = await stage('gpl-dependency', hooks('required'));
@@ -57,7 +58,9 @@ describe.skipIf(!BUILDER_HAS_HOOKS)('built-in hooks through the builder', () => 
     it('a dependency with a high advisory fails staging when required: exit 227, no droplet', async () => {
       const r = await stage('vulnerable-dependency', hooks('high'));
       expect(r.code).toBe(227);
-      expect(lastLine(r.stderr)).toBe("Staging denied by hook 'vulnerabilities' (post-build): high vulnerability GHSA-35jh-r3h4-6jhm (CVE-2021-23337) in lodash@4.17.15");
+      expect(lastLine(r.stderr)).toBe(
+        "Staging denied by hook 'vulnerabilities' (post-build): high vulnerability GHSA-35jh-r3h4-6jhm (CVE-2021-23337) in lodash@4.17.15",
+      );
       expect(fs.existsSync(ws.outputDroplet)).toBe(false);
     });
 
@@ -69,7 +72,11 @@ describe.skipIf(!BUILDER_HAS_HOOKS)('built-in hooks through the builder', () => 
       expect(record!.findings).toEqual(
         expect.arrayContaining([
           { id: 'GHSA-35jh-r3h4-6jhm', severity: 'high', summary: 'lodash@4.17.15: Command Injection in lodash (CVE-2021-23337); fixed in 4.17.21' },
-          { id: 'GHSA-29mw-wpgm-hmr9', severity: 'moderate', summary: 'lodash@4.17.15: Regular Expression Denial of Service (ReDoS) in lodash (CVE-2020-28500); fixed in 4.17.21' },
+          {
+            id: 'GHSA-29mw-wpgm-hmr9',
+            severity: 'moderate',
+            summary: 'lodash@4.17.15: Regular Expression Denial of Service (ReDoS) in lodash (CVE-2020-28500); fixed in 4.17.21',
+          },
         ]),
       );
     });
@@ -89,7 +96,9 @@ describe.skipIf(!BUILDER_HAS_HOOKS)('built-in hooks through the builder', () => 
       const copy = JSON.parse(fs.readFileSync(ws.file(out), 'utf8'));
       expect(copy.bomFormat).toBe('CycloneDX');
       expect(copy.components.map((c: { purl?: string }) => c.purl)).toEqual(expect.arrayContaining(['pkg:npm/lodash@4.17.15', 'pkg:npm/express@4.19.2']));
-      expect(ws.hookRecords()).toMatchObject([{ name: 'sbom', phase: 'post-package', outcome: 'allow', findings: [{ id: 'sbom:components', severity: 'info' }] }]);
+      expect(ws.hookRecords()).toMatchObject([
+        { name: 'sbom', phase: 'post-package', outcome: 'allow', findings: [{ id: 'sbom:components', severity: 'info' }] },
+      ]);
     });
   });
 });

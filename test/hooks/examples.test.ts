@@ -19,7 +19,13 @@ beforeAll(async () => {
   secretDir = fs.mkdtempSync(path.join(certs.dir, 'receiver-'));
   const secretFile = writeText(path.join(secretDir, 'hook.secret'), 'example-secret-0123456789abcdef\n', 0o600);
   receiver = spawn(process.execPath, [path.join(EXAMPLES, 'http-receiver.mjs')], {
-    env: { PATH: process.env.PATH, HOOK_SECRET_FILE: secretFile, TLS_CERT: certs.server.certFile, TLS_KEY: certs.server.keyFile, BANNED_PACKAGES: 'left-pad,event-stream,gpl-only-lib' },
+    env: {
+      PATH: process.env.PATH,
+      HOOK_SECRET_FILE: secretFile,
+      TLS_CERT: certs.server.certFile,
+      TLS_KEY: certs.server.keyFile,
+      BANNED_PACKAGES: 'left-pad,event-stream,gpl-only-lib',
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   receiverUrl = await new Promise<string>((resolve, reject) => {
@@ -68,8 +74,12 @@ describe.skipIf(!BUILDER_HAS_HOOKS)('the documented examples', () => {
     ]);
     const records = ws.hookRecords();
     // always-detects compiles: it supplies nothing into deps/.
-    expect(records.find((h) => h.name === 'inventory')!.findings).toEqual([{ id: 'inventory:total', severity: 'info', summary: '0 files supplied by buildpacks' }]);
-    expect(records.find((h) => h.name === 'droplet-size')!.findings).toEqual([{ id: 'droplet-size', severity: 'info', summary: `droplet is ${fs.statSync(ws.outputDroplet).size} bytes` }]);
+    expect(records.find((h) => h.name === 'inventory')!.findings).toEqual([
+      { id: 'inventory:total', severity: 'info', summary: '0 files supplied by buildpacks' },
+    ]);
+    expect(records.find((h) => h.name === 'droplet-size')!.findings).toEqual([
+      { id: 'droplet-size', severity: 'info', summary: `droplet is ${fs.statSync(ws.outputDroplet).size} bytes` },
+    ]);
     expect(JSON.parse(fs.readFileSync(ws.file('examples', 'sboms', 'latest.cdx.json'), 'utf8')).bomFormat).toBe('CycloneDX');
   });
 

@@ -46,7 +46,13 @@ describe.skipIf(!BUILDER_HAS_HOOKS)('exec hooks through the builder', () => {
 
       const event = (phase: string) => JSON.parse(fs.readFileSync(`${seen}/${phase}.json`, 'utf8'));
       const pre = event('pre-detect');
-      expect(pre).toMatchObject({ schemaVersion: 1, phase: 'pre-detect', app: { buildDir: ws.buildDir }, paths: { buildDir: ws.buildDir }, hook: { name: 'record-pre-detect', kind: 'exec', policy: 'required' } });
+      expect(pre).toMatchObject({
+        schemaVersion: 1,
+        phase: 'pre-detect',
+        app: { buildDir: ws.buildDir },
+        paths: { buildDir: ws.buildDir },
+        hook: { name: 'record-pre-detect', kind: 'exec', policy: 'required' },
+      });
       expect(typeof pre.stack.name).toBe('string');
       expect(fs.existsSync(`${seen}/pre-detect.compiled`)).toBe(false);
 
@@ -107,7 +113,12 @@ describe.skipIf(!BUILDER_HAS_HOOKS)('exec hooks through the builder', () => {
 
     it('a post-package deny removes the droplet it was shown: exit 227', async () => {
       const copy = ws.file('droplet-seen');
-      writeHook(hooksDir, 'post-package', 'final-word', `sed -n 's/.*"droplet":"\\([^"]*\\)".*/\\1/p' | xargs -I{} cp {} ${copy}; echo '{"decision":"deny","message":"too big"}'`);
+      writeHook(
+        hooksDir,
+        'post-package',
+        'final-word',
+        `sed -n 's/.*"droplet":"\\([^"]*\\)".*/\\1/p' | xargs -I{} cp {} ${copy}; echo '{"decision":"deny","message":"too big"}'`,
+      );
       const r = await ws.stageWithHooks({ hooksDir });
       expect(r.code).toBe(227);
       expect(lastLine(r.stderr)).toBe("Staging denied by hook 'final-word' (post-package): too big");
@@ -159,14 +170,22 @@ describe.skipIf(!BUILDER_HAS_HOOKS)('exec hooks through the builder', () => {
 
   describe('advisory', () => {
     it('deny, timeout, crash and malformed answers are recorded and staging goes on', async () => {
-      writeHook(hooksDir, 'post-build', 'a-denies', `echo '{"decision":"deny","message":"consider upgrading","findings":[{"id":"old","severity":"low","summary":"old runtime"}]}'`);
+      writeHook(
+        hooksDir,
+        'post-build',
+        'a-denies',
+        `echo '{"decision":"deny","message":"consider upgrading","findings":[{"id":"old","severity":"low","summary":"old runtime"}]}'`,
+      );
       writeHook(hooksDir, 'post-build', 'b-times-out', 'sleep 60');
       writeHook(hooksDir, 'post-build', 'c-crashes', 'kill -KILL $$');
       writeHook(hooksDir, 'post-build', 'd-malformed', 'echo "{"');
       writeHook(hooksDir, 'post-build', 'e-allows', 'exit 0');
       const config = writeText(
         ws.file('hooks.yml'),
-        ['a-denies', 'b-times-out', 'c-crashes', 'd-malformed'].map((n) => `  - { name: ${n}, kind: exec, phase: post-build, policy: advisory, timeout: 1s }`).join('\n').replace(/^/, 'hooks:\n'),
+        ['a-denies', 'b-times-out', 'c-crashes', 'd-malformed']
+          .map((n) => `  - { name: ${n}, kind: exec, phase: post-build, policy: advisory, timeout: 1s }`)
+          .join('\n')
+          .replace(/^/, 'hooks:\n'),
       );
       const r = await ws.stageWithHooks({ hooksDir, hooksConfig: config });
       expect(r.code).toBe(0);

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import type http from 'node:http';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { json, startHookServer, type HookServer } from '../../packages/hooks/src/testing/hook-server.ts';
+import { json, startHookServer, type HookServer } from '../helpers/hooks/hook-server.ts';
 import { generateCertificates, type TestCertificates } from '../helpers/certs.ts';
 import { BUILDER_HAS_HOOKS, HooksWorkspace, lastLine, writeText } from './helpers.ts';
 
@@ -66,9 +66,23 @@ describe.skipIf(!BUILDER_HAS_HOOKS)('HTTP hooks through the builder', () => {
     const req = server.received[before]!;
     expect(req.verified).toBe(true);
     expect(req.headers['content-type']).toBe('application/json');
-    expect(JSON.parse(req.body)).toMatchObject({ schemaVersion: 1, phase: 'post-build', paths: { buildDir: ws.buildDir }, hook: { name: 'scanner', kind: 'http' } });
+    expect(JSON.parse(req.body)).toMatchObject({
+      schemaVersion: 1,
+      phase: 'post-build',
+      paths: { buildDir: ws.buildDir },
+      hook: { name: 'scanner', kind: 'http' },
+    });
     expect(ws.hookRecords()).toEqual([
-      { name: 'scanner', phase: 'post-build', kind: 'http', policy: 'required', durationMs: expect.any(Number), outcome: 'allow', message: 'scanned 2 deps', findings: [{ id: 'CVE-2024-1', severity: 'low', summary: 'minor issue' }] },
+      {
+        name: 'scanner',
+        phase: 'post-build',
+        kind: 'http',
+        policy: 'required',
+        durationMs: expect.any(Number),
+        outcome: 'allow',
+        message: 'scanned 2 deps',
+        findings: [{ id: 'CVE-2024-1', severity: 'low', summary: 'minor issue' }],
+      },
     ]);
   });
 

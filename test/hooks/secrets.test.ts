@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import type http from 'node:http';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startHookServer, type HookServer } from '../../packages/hooks/src/testing/hook-server.ts';
+import { startHookServer, type HookServer } from '../helpers/hooks/hook-server.ts';
 import { BUILDER_HAS_HOOKS, HooksWorkspace, writeHook, writeText } from './helpers.ts';
 
 const MARKER = 'E2E-PLANTED-SECRET-9d41c7a2b58e';
@@ -13,7 +13,11 @@ beforeAll(async () => {
   if (!BUILDER_HAS_HOOKS) return;
   const echo = (status: number) => (_r: unknown, res: http.ServerResponse) => {
     res.writeHead(status, { 'Content-Type': 'application/json' });
-    const answer = { decision: status === 200 ? 'allow' : 'deny', message: `echo ${MARKER}`, findings: [{ id: MARKER, severity: MARKER, summary: `got ${MARKER}` }] };
+    const answer = {
+      decision: status === 200 ? 'allow' : 'deny',
+      message: `echo ${MARKER}`,
+      findings: [{ id: MARKER, severity: MARKER, summary: `got ${MARKER}` }],
+    };
     res.end(status === 500 ? `failure mentioning ${MARKER}` : JSON.stringify(answer));
   };
   server = await startHookServer({ secret: MARKER, routes: { '/allow': echo(200), '/deny': echo(201), '/fail': echo(500) } });
@@ -35,7 +39,12 @@ describe.skipIf(!BUILDER_HAS_HOOKS)('hook secrets never leak', () => {
     const secretFile = writeText(ws.file('hook.secret'), `${MARKER}\n`, 0o600);
     const hooksDir = ws.file('hooks');
     // An exec hook that reads the HTTP hook's secret and prints it everywhere it can.
-    writeHook(hooksDir, 'post-build', 'a-leaky', [`s=$(cat ${secretFile})`, 'echo "stderr $s" >&2', `printf '{"decision":"allow","message":"%s","findings":[{"id":"%s"}]}' "$s" "$s"`].join('\n'));
+    writeHook(
+      hooksDir,
+      'post-build',
+      'a-leaky',
+      [`s=$(cat ${secretFile})`, 'echo "stderr $s" >&2', `printf '{"decision":"allow","message":"%s","findings":[{"id":"%s"}]}' "$s" "$s"`].join('\n'),
+    );
     const config = writeText(
       ws.file('hooks.yml'),
       [

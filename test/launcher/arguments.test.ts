@@ -6,8 +6,7 @@ import { generateCertificates, type TestCertificates } from '../helpers/certs.ts
 import { unusedPort } from '../helpers/servers.ts';
 import { Droplet, LAUNCHER, baseEnv, credhubIdentity, killLeftovers, launcherStdout, platformOptions } from '../helpers/launch.ts';
 
-const usage = (argv0: string, n: number): string =>
-  `${argv0}: received only ${n} arguments\nUsage: ${argv0} <app-directory> <start-command> <metadata>`;
+const usage = (argv0: string, n: number): string => `${argv0}: received only ${n} arguments\nUsage: ${argv0} <app-directory> <start-command> <metadata>`;
 
 let droplet: Droplet;
 afterEach(() => {
@@ -66,7 +65,7 @@ describe('CONTRACT §3.1 Arguments', () => {
       expect(r.code).toBe(0);
     });
 
-    it('is resolved against the launcher\'s own cwd, not the droplet root', async () => {
+    it("is resolved against the launcher's own cwd, not the droplet root", async () => {
       droplet.mkdir('app/sub');
 
       const r = await droplet.launch(['sub', 'printf %s "$HOME"', ''], { cwd: droplet.app });
@@ -141,8 +140,7 @@ describe('CONTRACT §3.1 Arguments', () => {
       };
     }
 
-    const attempts = (line: (n: number, of: number) => string, of: number): string =>
-      Array.from({ length: of }, (_, i) => line(i + 1, of)).join('');
+    const attempts = (line: (n: number, of: number) => string, of: number): string => Array.from({ length: of }, (_, i) => line(i + 1, of)).join('');
 
     it('`launcher <dir> <cmd> -credhubRetryDelay=0s -credhubConnectAttempts=1` uses the flags', async () => {
       const { env, attemptLine } = await refusedCredhubEnv();
@@ -204,7 +202,9 @@ describe('CONTRACT §3.1 Arguments', () => {
     it('a boolean-looking value does not stop parsing of the flags before it', async () => {
       const { env, attemptLine } = await refusedCredhubEnv();
 
-      const r = await droplet.launch(['app', 'echo never', '-credhubRetryDelay=0s', '-credhubConnectAttempts=2', 'false', '-credhubConnectAttempts=1'], { env });
+      const r = await droplet.launch(['app', 'echo never', '-credhubRetryDelay=0s', '-credhubConnectAttempts=2', 'false', '-credhubConnectAttempts=1'], {
+        env,
+      });
 
       expect(r.stdout).toBe(attempts(attemptLine, 2));
       expect(r.code).toBe(3);

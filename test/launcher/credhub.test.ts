@@ -33,8 +33,7 @@ async function startCredhub(respond: (req: RecordedRequest) => Reply, tls = true
   return credhub;
 }
 
-const SERVICES_WITH_REF =
-  '{ "my-server": [ { "name": "<db> & co", "label": "user-provided", "credentials": { "credhub-ref": "((/c/my-server/creds))" } } ] }';
+const SERVICES_WITH_REF = '{ "my-server": [ { "name": "<db> & co", "label": "user-provided", "credentials": { "credhub-ref": "((/c/my-server/creds))" } } ] }';
 // What must be POSTed: the parsed object re-serialized (sorted keys, compact, HTML-escaped; Q27 kept).
 const SERVICES_WITH_REF_BODY =
   '{"my-server":[{"credentials":{"credhub-ref":"((/c/my-server/creds))"},"label":"user-provided","name":"\\u003cdb\\u003e \\u0026 co"}]}';
@@ -42,11 +41,17 @@ const INTERPOLATED =
   '{"my-server": [ {"name": "<db> & co", "label": "user-provided", "credentials": {"password": "interpolated-secret", "uri": "postgresql://user:interpolated-secret@db.example.com:5432/app"}}]}\n';
 
 const PREFIX = 'Unable to interpolate credhub refs: ';
-const attemptLine = (n: number, of: number, error: string): string => `Failed on attempt ${n} out of ${of}: Unable to interpolate credhub references: ${error}\n`;
+const attemptLine = (n: number, of: number, error: string): string =>
+  `Failed on attempt ${n} out of ${of}: Unable to interpolate credhub references: ${error}\n`;
 
 /** The launcher's environment for interpolation against `uri`, with the instance identity credentials. */
 function credhubEnv(uri: string, extra: Record<string, string> = {}): Record<string, string> {
-  return baseEnv({ ...credhubIdentity(droplet, certs.client, certs.ca), VCAP_PLATFORM_OPTIONS: platformOptions(uri), VCAP_SERVICES: SERVICES_WITH_REF, ...extra });
+  return baseEnv({
+    ...credhubIdentity(droplet, certs.client, certs.ca),
+    VCAP_PLATFORM_OPTIONS: platformOptions(uri),
+    VCAP_SERVICES: SERVICES_WITH_REF,
+    ...extra,
+  });
 }
 
 const FAST = ['-credhubRetryDelay=0s', '-credhubConnectAttempts=1'];
@@ -87,7 +92,7 @@ describe('CONTRACT §6 Credhub interpolation of VCAP_SERVICES', () => {
       expect(env).not.toHaveProperty('DATABASE_URL');
     });
 
-    it('prints a line per failed attempt on stdout (before the launcher\'s messages) and recovers on a later attempt', async () => {
+    it("prints a line per failed attempt on stdout (before the launcher's messages) and recovers on a later attempt", async () => {
       let calls = 0;
       const server = await startCredhub(() =>
         ++calls === 1 ? { status: 503, body: '{"error":"unavailable","error_description":"try again later"}' } : { status: 200, body: '{"interpolated":true}' },
@@ -116,7 +121,11 @@ describe('CONTRACT §6 Credhub interpolation of VCAP_SERVICES', () => {
     });
 
     it.each([
-      ['error and error_description', { status: 400, body: '{"error":"invalid_request","error_description":"The request could not be fulfilled"}' }, 'invalid_request: The request could not be fulfilled'],
+      [
+        'error and error_description',
+        { status: 400, body: '{"error":"invalid_request","error_description":"The request could not be fulfilled"}' },
+        'invalid_request: The request could not be fulfilled',
+      ],
       ['error only', { status: 403, body: '{"error":"forbidden"}' }, 'forbidden'],
       ['an empty object', { status: 404, body: '{}' }, ''],
     ])('renders a non-2xx JSON body with %s', async (_what, reply, rendered) => {
@@ -172,7 +181,9 @@ describe('CONTRACT §6 Credhub interpolation of VCAP_SERVICES', () => {
 
       const r = await droplet.launch(['app', 'echo never', ...FAST], { env });
 
-      expect(r.stdout.startsWith(`Failed on attempt 1 out of 1: Unable to interpolate credhub references: Post "${server.uri}/api/v1/interpolate": `)).toBe(true);
+      expect(r.stdout.startsWith(`Failed on attempt 1 out of 1: Unable to interpolate credhub references: Post "${server.uri}/api/v1/interpolate": `)).toBe(
+        true,
+      );
       expect(r.stdout).toContain('certificate');
       expect(r.code).toBe(3);
       expect(server.requests).toEqual([]);
@@ -228,7 +239,7 @@ describe('CONTRACT §6 Credhub interpolation of VCAP_SERVICES', () => {
       expect(server.requests.map((q) => q.url)).toEqual(['/api/v1/interpolate']);
     });
 
-    it('an unparsable VCAP_SERVICES is each attempt\'s error, without a request', async () => {
+    it("an unparsable VCAP_SERVICES is each attempt's error, without a request", async () => {
       const server = await startCredhub(() => ({ status: 200, body: '{}' }));
 
       const r = await droplet.launch(['app', 'echo never', '-credhubConnectAttempts=2', '-credhubRetryDelay=0s'], {
@@ -244,7 +255,10 @@ describe('CONTRACT §6 Credhub interpolation of VCAP_SERVICES', () => {
 
     describe('when nothing is interpolated', () => {
       it.each([
-        ['VCAP_SERVICES has no "credhub-ref" text (only unquoted)', { VCAP_SERVICES: '{"db":[{"credentials":{"note":"mentions credhub-ref without quotes"}}]}' }],
+        [
+          'VCAP_SERVICES has no "credhub-ref" text (only unquoted)',
+          { VCAP_SERVICES: '{"db":[{"credentials":{"note":"mentions credhub-ref without quotes"}}]}' },
+        ],
         ['CREDHUB_SKIP_INTERPOLATION is set', { VCAP_SERVICES: SERVICES_WITH_REF, CREDHUB_SKIP_INTERPOLATION: 'true' }],
         ['VCAP_SERVICES is unset', {}],
       ])('%s: no client set-up, no request, VCAP_SERVICES unchanged', async (_what, extraEnv: Record<string, string>) => {
@@ -274,7 +288,9 @@ describe('CONTRACT §6 Credhub interpolation of VCAP_SERVICES', () => {
       it('interpolates when "credhub-ref" appears as a JSON value (textual test, Q26 kept)', async () => {
         const server = await startCredhub(() => ({ status: 200, body: '{"value":"interpolated"}' }));
 
-        const r = await droplet.launch(['app', 'printf %s "$VCAP_SERVICES"', ''], { env: credhubEnv(server.uri, { VCAP_SERVICES: '{"svc":[{"name":"credhub-ref"}]}' }) });
+        const r = await droplet.launch(['app', 'printf %s "$VCAP_SERVICES"', ''], {
+          env: credhubEnv(server.uri, { VCAP_SERVICES: '{"svc":[{"name":"credhub-ref"}]}' }),
+        });
 
         expect(r.code).toBe(0);
         expect(server.requests).toHaveLength(1);
@@ -335,7 +351,9 @@ describe('CONTRACT §6 Credhub interpolation of VCAP_SERVICES', () => {
       it('the instance certificate file holds no PEM data', async () => {
         const server = await startCredhub(() => ({ status: 200, body: '{}' }));
 
-        const r = await droplet.launch(['app', 'echo never', ''], { env: credhubEnv(server.uri, { CF_INSTANCE_CERT: droplet.write('bad-instance.crt', 'garbage\n') }) });
+        const r = await droplet.launch(['app', 'echo never', ''], {
+          env: credhubEnv(server.uri, { CF_INSTANCE_CERT: droplet.write('bad-instance.crt', 'garbage\n') }),
+        });
 
         expect(r.stderr).toBe(`${PREFIX}Unable to set up credhub client: tls: failed to find any PEM data in certificate input`);
         expect(r.code).toBe(3);
@@ -372,7 +390,9 @@ describe('CONTRACT §6 Credhub interpolation of VCAP_SERVICES', () => {
 
       const r = await droplet.shell(['app', 'echo never', ...FAST], { env });
 
-      expect(r.stdout.startsWith(`Failed on attempt 1 out of 1: Unable to interpolate credhub references: Post "${server.uri}/api/v1/interpolate": `)).toBe(true);
+      expect(r.stdout.startsWith(`Failed on attempt 1 out of 1: Unable to interpolate credhub references: Post "${server.uri}/api/v1/interpolate": `)).toBe(
+        true,
+      );
       expect(r.code).toBe(1);
       expect(server.requests).toEqual([]);
     });

@@ -79,7 +79,7 @@ describe('CONTRACT §5 Environment computation (launcher and shell)', () => {
   });
 
   describe('step 4 VCAP_APPLICATION', () => {
-    it('rewrites an object: the contract\'s example, exact bytes', async () => {
+    it("rewrites an object: the contract's example, exact bytes", async () => {
       const value = await appVariable('VCAP_APPLICATION', {
         VCAP_APPLICATION: '{"foo":1}',
         PORT: '8080',
@@ -107,16 +107,19 @@ describe('CONTRACT §5 Environment computation (launcher and shell)', () => {
       expect(value).toBe('{"host":"0.0.0.0","instance_id":"new-guid","instance_index":7,"name":"app","port":-42}');
     });
 
-    it.each([['not-a-number'], ['8080.5'], ['0x50'], [''], [' 80']])('keeps an existing port and instance_index when PORT/INSTANCE_INDEX is %j', async (bad) => {
-      const value = await appVariable('VCAP_APPLICATION', {
-        VCAP_APPLICATION: '{"port":1234,"instance_index":5}',
-        PORT: bad,
-        INSTANCE_INDEX: bad,
-        INSTANCE_GUID: 'g',
-      });
+    it.each([['not-a-number'], ['8080.5'], ['0x50'], [''], [' 80']])(
+      'keeps an existing port and instance_index when PORT/INSTANCE_INDEX is %j',
+      async (bad) => {
+        const value = await appVariable('VCAP_APPLICATION', {
+          VCAP_APPLICATION: '{"port":1234,"instance_index":5}',
+          PORT: bad,
+          INSTANCE_INDEX: bad,
+          INSTANCE_GUID: 'g',
+        });
 
-      expect(value).toBe('{"host":"0.0.0.0","instance_id":"g","instance_index":5,"port":1234}');
-    });
+        expect(value).toBe('{"host":"0.0.0.0","instance_id":"g","instance_index":5,"port":1234}');
+      },
+    );
 
     it('re-serializes per §1.2: sorted keys at every depth, compact, HTML-escaped, numbers as doubles', async () => {
       const value = await appVariable('VCAP_APPLICATION', {
@@ -207,7 +210,7 @@ describe('CONTRACT §8 VCAP_PLATFORM_OPTIONS (and §5 step 6: unset for the app)
     expect(r.code).toBe(1);
   });
 
-  it('the shell\'s app does not see a valid VCAP_PLATFORM_OPTIONS either', async () => {
+  it("the shell's app does not see a valid VCAP_PLATFORM_OPTIONS either", async () => {
     const r = await droplet.shell(['app', 'printf %s "${VCAP_PLATFORM_OPTIONS-unset}"'], { env: baseEnv({ VCAP_PLATFORM_OPTIONS: '{}' }) });
 
     expect(r.stdout).toBe('unset');
@@ -239,7 +242,10 @@ describe('CONTRACT §7 DATABASE_URL derivation', () => {
     ['no uri at all', JSON.stringify({ svc: [{ credentials: { password: 'x' } }] })],
     ['no credentials', JSON.stringify({ svc: [{ name: 'x' }] })],
     ['a service value that is not an array', JSON.stringify({ svc: { credentials: { uri: 'mysql://u:p@host/db' } } })],
-    ['a uri that is not a string, next to a good one', JSON.stringify({ svc: [{ credentials: { uri: 42 } }], other: [{ credentials: { uri: 'mysql://u:p@host/db' } }] })],
+    [
+      'a uri that is not a string, next to a good one',
+      JSON.stringify({ svc: [{ credentials: { uri: 42 } }], other: [{ credentials: { uri: 'mysql://u:p@host/db' } }] }),
+    ],
     ['VCAP_SERVICES that is not JSON', 'not json'],
     ['VCAP_SERVICES that is an array', '[{"credentials":{"uri":"mysql://u:p@host/db"}}]'],
   ])('sets none for %s', async (_what, vcapServices) => {
@@ -268,14 +274,21 @@ describe('CONTRACT §7 DATABASE_URL derivation', () => {
 
   it('takes the first usable uri: instances in array order, skipping empty, non-database and unparsable ones', async () => {
     const env = await appEnv({
-      VCAP_SERVICES: services('', 'sendgrid://foo:bar@host/db', 'postgresql://invalid:password@host/%a', 'postgres://second:pw@host/db', 'mysql://third:pw@host/db'),
+      VCAP_SERVICES: services(
+        '',
+        'sendgrid://foo:bar@host/db',
+        'postgresql://invalid:password@host/%a',
+        'postgres://second:pw@host/db',
+        'mysql://third:pw@host/db',
+      ),
     });
 
     expect(env.DATABASE_URL).toBe('postgres://second:pw@host/db');
   });
 
   it('visits services in sorted name order (Q29 fixed), whatever their order in the JSON', async () => {
-    const vcap = '{"zz-db":[{"credentials":{"uri":"mysql://zz:pw@host/db"}}],"B-db":[{"credentials":{"uri":"postgres://upper-b:pw@host/db"}}],"a-db":[{"credentials":{"uri":"postgres://a:pw@host/db"}}]}';
+    const vcap =
+      '{"zz-db":[{"credentials":{"uri":"mysql://zz:pw@host/db"}}],"B-db":[{"credentials":{"uri":"postgres://upper-b:pw@host/db"}}],"a-db":[{"credentials":{"uri":"postgres://a:pw@host/db"}}]}';
 
     for (let i = 0; i < 3; i++) {
       // Byte order: "B-db" < "a-db" < "zz-db".

@@ -28,7 +28,7 @@ describe('CONTRACT §9 getenv', () => {
     expect(r.code).toBe(1);
   });
 
-  it('writes the environment as a JSON array of NAME=value in the environment\'s order, no trailing newline', async () => {
+  it("writes the environment as a JSON array of NAME=value in the environment's order, no trailing newline", async () => {
     const output = dir.path('env.json');
     const env = {
       ZED: 'first in the environment',
@@ -101,7 +101,7 @@ describe('CONTRACT §9 getenv', () => {
     expect(fs.statSync(output).mode & 0o777).toBe(0o644);
   });
 
-  it('replaces an existing file\'s content entirely', async () => {
+  it("replaces an existing file's content entirely", async () => {
     const output = dir.write('env.json', 'x'.repeat(10_000));
 
     const r = await getenv(['--output', output], { A: '1' });
@@ -117,7 +117,7 @@ describe('CONTRACT §9 getenv', () => {
     expect(dir.read('relative.json')).toBe('["A=1"]');
   });
 
-  it('a directory as output: `cannot write to output file: \'<path>\'` + newline, exit 1', async () => {
+  it("a directory as output: `cannot write to output file: '<path>'` + newline, exit 1", async () => {
     const output = dir.mkdir('a-directory');
 
     const r = await getenv(['-output', output]);

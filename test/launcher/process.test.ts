@@ -16,7 +16,7 @@ afterEach(() => {
 });
 
 describe('CONTRACT §3.5 Process start', () => {
-  it('prints exactly `Invoking pre-start scripts.` and `Invoking start command.` on stdout, then the app\'s output', async () => {
+  it("prints exactly `Invoking pre-start scripts.` and `Invoking start command.` on stdout, then the app's output", async () => {
     const r = await droplet.launch(['app', 'echo app-output; printf no-newline', '']);
 
     expect(r.stdout).toBe('Invoking pre-start scripts.\nInvoking start command.\napp-output\nno-newline');
@@ -24,7 +24,7 @@ describe('CONTRACT §3.5 Process start', () => {
     expect(r.code).toBe(0);
   });
 
-  it('the app\'s stdout and stderr are the launcher\'s', async () => {
+  it("the app's stdout and stderr are the launcher's", async () => {
     const r = await droplet.launch(['app', 'echo out; echo err >&2; echo out2', '']);
 
     expect(r.stdout).toBe(launcherStdout('out\nout2\n'));
@@ -40,7 +40,7 @@ describe('CONTRACT §3.5 Process start', () => {
     expect(r.code).toBe(0);
   });
 
-  it.each([[0], [1], [26], [127], [255]])('the app\'s exit status %i becomes the launcher\'s', async (status) => {
+  it.each([[0], [1], [26], [127], [255]])("the app's exit status %i becomes the launcher's", async (status) => {
     const r = await droplet.launch(['app', `echo bye; exit ${status}`, '']);
 
     expect(r.stdout).toBe(launcherStdout('bye\n'));
@@ -54,7 +54,7 @@ describe('CONTRACT §3.5 Process start', () => {
     expect(r.signal).toBe('SIGKILL');
   });
 
-  it('the app gets the launcher\'s stdin', async () => {
+  it("the app gets the launcher's stdin", async () => {
     const r = await droplet.launch(['app', 'read -r line; echo "got: $line"', ''], { input: 'hello stdin\n' });
 
     expect(r.stdout).toBe(launcherStdout('got: hello stdin\n'));
@@ -62,7 +62,7 @@ describe('CONTRACT §3.5 Process start', () => {
   });
 
   describe('a missing app directory (Q20 kept)', () => {
-    it('bash reports the failed `cd` on stderr and the script continues in the launcher\'s cwd', async () => {
+    it("bash reports the failed `cd` on stderr and the script continues in the launcher's cwd", async () => {
       const missing = droplet.path('no-such-app');
 
       const r = await droplet.launch(['no-such-app', 'echo "running in $PWD, HOME=$HOME"', ''], { argv0: 'launcher' });
@@ -93,7 +93,7 @@ describe('CONTRACT §3.5 Process start', () => {
   });
 
   describe('the app replaces the launcher (exec)', () => {
-    it('the app\'s PID is the PID of the launcher process that was spawned, and that process is bash', async () => {
+    it("the app's PID is the PID of the launcher process that was spawned, and that process is bash", async () => {
       const pidFile = droplet.path('app.pid');
       const app = start(LAUNCHER, ['app', `echo $$ > '${pidFile}'; echo ready; read -r _`, ''], { cwd: droplet.root, env: baseEnv(), input: '' });
       // stdin is closed at once, so `read` ends the app; the PID file is written before.
@@ -119,7 +119,7 @@ describe('CONTRACT §3.5 Process start', () => {
       expect(r.signal).toBe('SIGKILL');
     });
 
-    it('SIGTERM sent to the spawned PID runs the app\'s own trap handler, whose exit code is the launcher process\'s', async () => {
+    it("SIGTERM sent to the spawned PID runs the app's own trap handler, whose exit code is the launcher process's", async () => {
       const pidFile = droplet.path('app.pid');
       const trapped = droplet.path('trapped');
       const command = [

@@ -15,7 +15,8 @@ afterEach(() => {
 });
 
 /** A profile script that appends `name` to $ORDER and claims $LAST. */
-const recorder = (name: string): string => `export ORDER="\${ORDER:+$ORDER }${name}"\nexport LAST=${name}\nexport SEEN_${name.replace(/[^A-Za-z0-9]/g, '_')}=yes\n`;
+const recorder = (name: string): string =>
+  `export ORDER="\${ORDER:+$ORDER }${name}"\nexport LAST=${name}\nexport SEEN_${name.replace(/[^A-Za-z0-9]/g, '_')}=yes\n`;
 
 describe('CONTRACT §3.5 Process start: profile scripts', () => {
   it('sources ../profile.d/* then .profile.d/* then .profile; every export reaches the app and later ones override', async () => {
@@ -136,7 +137,10 @@ describe('CONTRACT §3.5 Process start: profile scripts', () => {
 
     const r = await droplet.launch(['app', 'echo "app sees: ${NOT_EXPORTED-nothing}"', '']);
 
-    expect(r.stdout).toBe(launcherStdout().replace('Invoking start command.\n', `hello from ${droplet.app}\nvisible-to-later-scripts\nInvoking start command.\n`) + 'app sees: nothing\n');
+    expect(r.stdout).toBe(
+      launcherStdout().replace('Invoking start command.\n', `hello from ${droplet.app}\nvisible-to-later-scripts\nInvoking start command.\n`) +
+        'app sees: nothing\n',
+    );
   });
 
   it('.profile is sourced only when it is a regular file', async () => {
@@ -162,7 +166,7 @@ describe('CONTRACT §3.5 Process start: profile scripts', () => {
     expect(r.stdout).toBe(launcherStdout(`other_profile_d other_profile in ${droplet.path('other')}\n`));
   });
 
-  it('output of profile scripts appears between the two messages, on the launcher\'s streams', async () => {
+  it("output of profile scripts appears between the two messages, on the launcher's streams", async () => {
     droplet.write('app/.profile.d/talk.sh', 'echo to-stdout\necho to-stderr >&2\n');
 
     const r = await droplet.launch(['app', 'echo app', '']);

@@ -18,7 +18,7 @@ afterEach(() => {
 
 describe('CONTRACT §4 Shell', () => {
   describe('the app directory', () => {
-    it.each([['no-such-dir'], ['']])('a first argument %j that cannot be stat\'ed: `Provided app direcory does not exist`, exit 1, no newline', async (arg) => {
+    it.each([['no-such-dir'], ['']])("a first argument %j that cannot be stat'ed: `Provided app direcory does not exist`, exit 1, no newline", async (arg) => {
       const r = await droplet.shell([arg, 'echo never']);
 
       expect(r.stderr).toBe('Provided app direcory does not exist');
@@ -114,7 +114,7 @@ describe('CONTRACT §4 Shell', () => {
       expect(droplet.exists('started')).toBe(false);
     });
 
-    it('the exit status is the command\'s', async () => {
+    it("the exit status is the command's", async () => {
       const r = await droplet.shell(['app', 'echo bye; exit 26']);
 
       expect(r.stdout).toBe('bye\n');
@@ -130,7 +130,7 @@ describe('CONTRACT §4 Shell', () => {
   });
 
   describe('environment and scripts', () => {
-    it('the command\'s environment is the same as the launcher\'s app\'s (§5)', async () => {
+    it("the command's environment is the same as the launcher's app's (§5)", async () => {
       const env = baseEnv({
         VCAP_APPLICATION: '{"name":"app & <co>","port":1}',
         PORT: '8080',

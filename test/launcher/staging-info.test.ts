@@ -101,9 +101,7 @@ describe('CONTRACT §3.2 staging_info.yml', () => {
       expect(r.code).toBe(1);
     });
 
-    it.each([
-      ['an unterminated flow sequence', '[', 'yaml: line 1: did not find expected node content'],
-    ])('%s', async (_what, content, message) => {
+    it.each([['an unterminated flow sequence', '[', 'yaml: line 1: did not find expected node content']])('%s', async (_what, content, message) => {
       droplet.write('staging_info.yml', content);
 
       const r = await droplet.launch(['app', 'echo never', '']);
@@ -143,7 +141,10 @@ describe('CONTRACT §3.2 staging_info.yml', () => {
     });
 
     it('JSON with a config object supplies config.entrypoint_prefix', async () => {
-      droplet.write('staging_info.yml', '{"detected_buildpack":"","start_command":"the start command","config":{"entrypoint_prefix":"echo \'\\u003cprefix\\u003e \\u0026\'"}}\n');
+      droplet.write(
+        'staging_info.yml',
+        '{"detected_buildpack":"","start_command":"the start command","config":{"entrypoint_prefix":"echo \'\\u003cprefix\\u003e \\u0026\'"}}\n',
+      );
 
       const r = await droplet.launch(['app', '', '']);
 

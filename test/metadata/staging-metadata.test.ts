@@ -96,7 +96,9 @@ const GO_DEPS = [
 // commons-lang3 has no pom.properties: artifact from the file name, group from
 // Implementation-Vendor-Id, version from Implementation-Version, license from Bundle-License.
 const JAVA_DEPS = [
-  d('Maven', 'org.apache.commons:commons-lang3', '3.12.0', 'pkg:maven/org.apache.commons/commons-lang3@3.12.0', 'app/WEB-INF/lib/commons-lang3-3.12.0.jar', ['Apache-2.0']),
+  d('Maven', 'org.apache.commons:commons-lang3', '3.12.0', 'pkg:maven/org.apache.commons/commons-lang3@3.12.0', 'app/WEB-INF/lib/commons-lang3-3.12.0.jar', [
+    'Apache-2.0',
+  ]),
   d('Maven', 'org.apache.logging.log4j:log4j-core', '2.14.1', 'pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1', 'app/WEB-INF/lib/log4j-core-2.14.1.jar'),
 ];
 
@@ -122,7 +124,11 @@ const NODE_RUNTIME: Runtime = { name: 'node', version: '20.11.1', purl: 'pkg:gen
 
 const APPS: Array<{ app: string; deps: Dep[]; runtime: Runtime }> = [
   { app: 'node-lockfile', deps: NODE_DEPS, runtime: NODE_RUNTIME },
-  { app: 'ruby-gemfile-lock', deps: RUBY_DEPS, runtime: { name: 'ruby', version: '3.2.2', purl: 'pkg:generic/ruby@3.2.2', licenses: ['Ruby OR BSD-2-Clause'] } },
+  {
+    app: 'ruby-gemfile-lock',
+    deps: RUBY_DEPS,
+    runtime: { name: 'ruby', version: '3.2.2', purl: 'pkg:generic/ruby@3.2.2', licenses: ['Ruby OR BSD-2-Clause'] },
+  },
   // declared without a purl: pkg:generic/<name>@<version> by default
   { app: 'python-requirements', deps: PYTHON_DEPS, runtime: { name: 'python', version: '3.10.13', purl: 'pkg:generic/python@3.10.13', licenses: ['PSF-2.0'] } },
   { app: 'composer-lock', deps: COMPOSER_DEPS, runtime: { name: 'php', version: '8.2.12', purl: 'pkg:generic/php@8.2.12', licenses: ['PHP-3.01'] } },
@@ -224,7 +230,9 @@ async function expectConsistent(s: Staged): Promise<void> {
   expectValid(s.embedded, 'in the droplet');
   expect(await new JsonStrictValidator(Spec.Version.v1dot5).validate(s.sbomBytes.toString('utf8'))).toBeNull();
   // The metadata's dependencies are the SBOM's components, purl for purl.
-  const sbomPurls = libraries(s.sbom).map((c) => c.purl).sort();
+  const sbomPurls = libraries(s.sbom)
+    .map((c) => c.purl)
+    .sort();
   expect(s.embedded.dependencies.map((x: Dep) => x.purl).sort()).toEqual(sbomPurls);
   expect(byPurl(s.beside.dependencies)).toEqual(byPurl(s.embedded.dependencies));
   for (const dep of s.embedded.dependencies as Dep[]) {
@@ -327,8 +335,21 @@ describe('SBOM and dependencies of apps with real lockfiles (declares-runtime, a
     const openjdk = APPS.find((a) => a.app === 'java-jar')!.runtime;
     expect(byPurl(s.embedded.dependencies)).toEqual(
       byPurl([
-        d('Maven', 'org.apache.commons:commons-lang3', '3.12.0', 'pkg:maven/org.apache.commons/commons-lang3@3.12.0', 'app/shop.war!/WEB-INF/lib/commons-lang3-3.12.0.jar', ['Apache-2.0']),
-        d('Maven', 'org.apache.logging.log4j:log4j-core', '2.14.1', 'pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1', 'app/shop.war!/WEB-INF/lib/log4j-core-2.14.1.jar'),
+        d(
+          'Maven',
+          'org.apache.commons:commons-lang3',
+          '3.12.0',
+          'pkg:maven/org.apache.commons/commons-lang3@3.12.0',
+          'app/shop.war!/WEB-INF/lib/commons-lang3-3.12.0.jar',
+          ['Apache-2.0'],
+        ),
+        d(
+          'Maven',
+          'org.apache.logging.log4j:log4j-core',
+          '2.14.1',
+          'pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1',
+          'app/shop.war!/WEB-INF/lib/log4j-core-2.14.1.jar',
+        ),
         ...declaredByBuildpack('declares-runtime', openjdk),
       ]),
     );
@@ -338,7 +359,10 @@ describe('SBOM and dependencies of apps with real lockfiles (declares-runtime, a
   it('python-web (the documented example buildpack) declares the python it found, as pkg:generic/python@<version>', async () => {
     ws = new Workspace('python-requirements');
     ws.installBuildpack('python-web');
-    const probe = spawnSync('python3', ['-c', 'import platform; print(platform.python_version())'], { encoding: 'utf8', env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' } });
+    const probe = spawnSync('python3', ['-c', 'import platform; print(platform.python_version())'], {
+      encoding: 'utf8',
+      env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' },
+    });
     const version = probe.status === 0 ? probe.stdout.trim() : 'unknown';
 
     const s = await stageWithMetadata(ws, ['python-web']);
@@ -346,7 +370,9 @@ describe('SBOM and dependencies of apps with real lockfiles (declares-runtime, a
     expect(byPurl(s.embedded.dependencies)).toEqual(
       byPurl([...PYTHON_DEPS, d('generic', 'python', version, `pkg:generic/python@${version}`, 'buildpack:python-web')]),
     );
-    expect(s.embedded.buildpacks).toEqual([{ key: 'python-web', name: 'python-web', version: '1.0.0', detectOutput: 'Python Web', source: { type: 'directory' } }]);
+    expect(s.embedded.buildpacks).toEqual([
+      { key: 'python-web', name: 'python-web', version: '1.0.0', detectOutput: 'Python Web', source: { type: 'directory' } },
+    ]);
     expect(s.embedded.processTypes).toEqual({ web: 'python3 server.py' });
     await expectConsistent(s);
   });
@@ -356,7 +382,10 @@ describe('SBOM and dependencies of apps with real lockfiles (declares-runtime, a
     ws.installBuildpack('declares-runtime');
     // yarn 1.22.19 installed in the app's node_modules; declares-runtime declares pkg:npm/yarn@1.22.19 too.
     fs.mkdirSync(path.join(ws.buildDir, 'node_modules', 'yarn'), { recursive: true });
-    fs.writeFileSync(path.join(ws.buildDir, 'node_modules', 'yarn', 'package.json'), JSON.stringify({ name: 'yarn', version: '1.22.19', license: 'BSD-2-Clause' }));
+    fs.writeFileSync(
+      path.join(ws.buildDir, 'node_modules', 'yarn', 'package.json'),
+      JSON.stringify({ name: 'yarn', version: '1.22.19', license: 'BSD-2-Clause' }),
+    );
 
     const s = await stageWithMetadata(ws, ['declares-runtime']);
 
@@ -450,7 +479,13 @@ describe('buildpack sources', () => {
     const commit = git(['rev-parse', 'release-2.5'], bare()).trim();
     expect(commit).not.toBe(git(['rev-parse', 'main'], bare()).trim());
     expect(s.embedded.buildpacks).toEqual([
-      { key: url, name: 'declares-runtime', version: '2.5.0', detectOutput: 'Declares Runtime', source: { type: 'git', url: base, ref: 'release-2.5', commit } },
+      {
+        key: url,
+        name: 'declares-runtime',
+        version: '2.5.0',
+        detectOutput: 'Declares Runtime',
+        source: { type: 'git', url: base, ref: 'release-2.5', commit },
+      },
     ]);
     expect(s.beside.buildpacks).toEqual(s.embedded.buildpacks);
     expect(byPurl(s.embedded.dependencies)).toEqual(byPurl([...NODE_DEPS, ...declaredByBuildpack(url, NODE_RUNTIME)]));
@@ -674,7 +709,9 @@ describe('without -outputStagingMetadata', () => {
     expect(r.code, r.stderr).toBe(0);
     const listing = plain.dropletListing();
     expect(listing.filter((e) => e.includes('.cf-lifecycle'))).toEqual([]);
-    expect(listing.filter((e) => /^\.\/[^/]+\/?$/.test(e)).sort()).toEqual(['./app/', './deps/', './logs/', './profile.d/', './staging_info.yml', './tmp/'].sort());
+    expect(listing.filter((e) => /^\.\/[^/]+\/?$/.test(e)).sort()).toEqual(
+      ['./app/', './deps/', './logs/', './profile.d/', './staging_info.yml', './tmp/'].sort(),
+    );
     expect(fs.readdirSync(path.dirname(plain.outputDroplet)).sort()).toEqual(['droplet', 'output-cache', 'result.json']);
 
     const withMetadata = new Workspace('node-lockfile');
@@ -723,7 +760,7 @@ function craftedElf(phdrTypes: number[], type = 2 /* ET_EXEC */): Buffer {
   b.writeUInt16LE(ehsize, 52);
   b.writeUInt16LE(phentsize, 54);
   b.writeUInt16LE(phdrTypes.length, 56);
-  phdrTypes.forEach((t, i) => b.writeUInt32LE(t, ehsize + i * phentsize));
+  for (const [i, t] of phdrTypes.entries()) b.writeUInt32LE(t, ehsize + i * phentsize);
   return b;
 }
 

@@ -89,7 +89,9 @@ export class PrivatePodman {
   }
 
   run(args: readonly string[], timeoutMs = 60_000) {
-    const flags = ['--root', 'root', '--runroot', 'runroot', '--tmpdir', 'tmp', '--network-config-dir', 'cni'].map((f, i) => (i % 2 === 1 ? path.join(this.dir, f) : f));
+    const flags = ['--root', 'root', '--runroot', 'runroot', '--tmpdir', 'tmp', '--network-config-dir', 'cni'].map((f, i) =>
+      i % 2 === 1 ? path.join(this.dir, f) : f,
+    );
     return sh('podman', [...flags, '--cgroup-manager', 'cgroupfs', ...args], { env: this.env, timeoutMs });
   }
 

@@ -25,7 +25,13 @@ export interface Ran {
 /** Runs a tool, failing with its stderr; `timeoutMs` kills it. */
 export async function sh(file: string, args: readonly string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {}): Promise<Ran> {
   try {
-    const { stdout, stderr } = await execFileP(file, args, { env: opts.env ?? process.env, timeout: opts.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024, cwd: opts.cwd, killSignal: 'SIGKILL' });
+    const { stdout, stderr } = await execFileP(file, args, {
+      env: opts.env ?? process.env,
+      timeout: opts.timeoutMs ?? 60_000,
+      maxBuffer: 64 * 1024 * 1024,
+      cwd: opts.cwd,
+      killSignal: 'SIGKILL',
+    });
     return { stdout, stderr };
   } catch (error) {
     const e = error as Error & { stderr?: string; stdout?: string };
@@ -124,12 +130,17 @@ export async function patchedStack(stack: Stack, dir: string): Promise<Stack & {
   await sh('tar', ['--append', '--file', tar, '--numeric-owner', '--owner=0', '--group=0', '--mtime=@315532801', '-C', extra, './etc/cf-stack/patched']);
   const tarball = path.join(dir, `${stack.name}-${stack.profile}-${stack.version}-patched.tar.gz`);
   const hash = createHash('sha256');
-  await pipeline(fs.createReadStream(tar), zlib.createGzip({ level: 6 }), async function* (source) {
-    for await (const chunk of source) {
-      hash.update(chunk as Buffer);
-      yield chunk;
-    }
-  }, fs.createWriteStream(tarball));
+  await pipeline(
+    fs.createReadStream(tar),
+    zlib.createGzip({ level: 6 }),
+    async function* (source) {
+      for await (const chunk of source) {
+        hash.update(chunk as Buffer);
+        yield chunk;
+      }
+    },
+    fs.createWriteStream(tarball),
+  );
   fs.rmSync(tar);
   return { ...stack, version: `${stack.version}-patched`, tarball, sha256: hash.digest('hex'), marker };
 }

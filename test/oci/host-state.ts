@@ -20,7 +20,12 @@ export interface HostSnapshot {
 
 async function links(): Promise<Set<string>> {
   const { stdout } = await sh('ip', ['-o', 'link', 'show']);
-  return new Set(stdout.split('\n').map((line) => /^\d+: ([^:@]+)/.exec(line)?.[1] ?? '').filter(Boolean));
+  return new Set(
+    stdout
+      .split('\n')
+      .map((line) => /^\d+: ([^:@]+)/.exec(line)?.[1] ?? '')
+      .filter(Boolean),
+  );
 }
 
 async function iptables(table: string): Promise<{ chains: Set<string>; rules: string[] }> {

@@ -46,7 +46,9 @@ describe.skipIf(!isRoot)('droplet images (OCI)', () => {
   beforeAll(async () => {
     const missing = TOOLS.filter((tool) => !which(tool));
     if (missing.length > 0) {
-      throw new Error(`missing ${missing.join(', ')}: apt-get install -y --no-install-recommends skopeo umoci podman runc catatonit uidmap fuse-overlayfs containernetworking-plugins iproute2 (as .ci/run does)`);
+      throw new Error(
+        `missing ${missing.join(', ')}: apt-get install -y --no-install-recommends skopeo umoci podman runc catatonit uidmap fuse-overlayfs containernetworking-plugins iproute2 (as .ci/run does)`,
+      );
     }
     if (!fs.existsSync(path.join(LIFECYCLE, 'launcher'))) throw new Error('dist/lifecycle is missing: run npm run build');
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-oci-test-'));
@@ -87,7 +89,9 @@ describe.skipIf(!isRoot)('droplet images (OCI)', () => {
         [LABEL.dropletSha256]: createHash('sha256').update(fs.readFileSync(droplet)).digest('hex'),
       });
       // From the staging metadata: the buildpacks, the SBOM's digest and the time staging finished.
-      expect(JSON.parse(config.config.Labels[LABEL.buildpacks])).toEqual(metadata.buildpacks.map(({ key, name, version }) => ({ key, name, ...(version && { version }) })));
+      expect(JSON.parse(config.config.Labels[LABEL.buildpacks])).toEqual(
+        metadata.buildpacks.map(({ key, name, version }) => ({ key, name, ...(version && { version }) })),
+      );
       expect(config.config.Labels[LABEL.sbomDigest]).toBe(metadata.sbom ? `sha256:${metadata.sbom.sha256}` : undefined);
       expect(Date.parse(config.created)).toBe(Date.parse(metadata.staging.finishedAt));
       expect(config.rootfs.diff_ids).toHaveLength(3);

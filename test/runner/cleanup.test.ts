@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BUNDLE_PREFIX, RUNC_ROOT, RunnerError, checkRuntime, cleanupStale, runContainer, startContainer } from '@cf-lifecycle/runner';
+import { BUNDLE_PREFIX, RUNC_ROOT, RunnerError, checkRuntime, cleanupStale, runContainer } from '@cf-lifecycle/runner';
 import { bash, holderPath, removeHolder, sleep, startHolder, stopHolders, testRootfs, traces, tracesAfter, watch } from './helpers.ts';
 
 let rootfs: string;

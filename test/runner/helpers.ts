@@ -41,14 +41,19 @@ export async function watch(spec: Omit<ContainerSpec, 'stdio'>): Promise<Watched
   container.stderr!.setEncoding('utf8');
   container.stdout!.on('data', (d: string) => {
     stdout += d;
-    for (const w of [...waiters]) if (stdout.includes(w.text)) (waiters.splice(waiters.indexOf(w), 1), w.resolve());
+    for (const w of [...waiters]) if (stdout.includes(w.text)) waiters.splice(waiters.indexOf(w), 1), w.resolve();
   });
   // Bounded: a fork bomb can print a lot of "fork: retry" lines.
   container.stderr!.on('data', (d: string) => {
     if (stderr.length < 64 * 1024) stderr += d;
   });
   const ended = (s: NodeJS.ReadableStream) => new Promise<void>((resolve) => s.once('end', resolve));
-  const done = Promise.all([container.exited, ended(container.stdout!), ended(container.stderr!)]).then(([s]) => ({ ...s, stdout, stderr, ms: Date.now() - started }));
+  const done = Promise.all([container.exited, ended(container.stdout!), ended(container.stderr!)]).then(([s]) => ({
+    ...s,
+    stdout,
+    stderr,
+    ms: Date.now() - started,
+  }));
   return {
     container,
     stdout: () => stdout,
@@ -57,7 +62,13 @@ export async function watch(spec: Omit<ContainerSpec, 'stdio'>): Promise<Watched
       new Promise<void>((resolve, reject) => {
         if (stdout.includes(text)) return resolve();
         waiters.push({ text, resolve });
-        void done.then((r) => reject(new Error(`container exited (${r.exitCode}) before printing ${JSON.stringify(text)}; stdout ${JSON.stringify(r.stdout)}, stderr ${JSON.stringify(r.stderr)}`)));
+        void done.then((r) =>
+          reject(
+            new Error(
+              `container exited (${r.exitCode}) before printing ${JSON.stringify(text)}; stdout ${JSON.stringify(r.stdout)}, stderr ${JSON.stringify(r.stderr)}`,
+            ),
+          ),
+        );
       }),
     done,
   };

@@ -73,7 +73,12 @@ describe('root filesystem', () => {
   });
 
   it('/tmp is a writable tmpfs (mode 1777) and /proc/sys is read-only', async () => {
-    const r = await collect(bash(rootfs, 'stat -c "%a %U" /tmp; echo x > /tmp/f && cat /tmp/f; grep " /tmp " /proc/mounts | cut -d" " -f3; echo foo > /proc/sys/kernel/hostname; echo status=$?'));
+    const r = await collect(
+      bash(
+        rootfs,
+        'stat -c "%a %U" /tmp; echo x > /tmp/f && cat /tmp/f; grep " /tmp " /proc/mounts | cut -d" " -f3; echo foo > /proc/sys/kernel/hostname; echo status=$?',
+      ),
+    );
 
     expect(r.stdout).toBe('1777 root\nx\ntmpfs\nstatus=1\n');
     expect(r.stderr).toContain('Read-only file system');
@@ -90,7 +95,9 @@ describe('root filesystem', () => {
     const id = `cfl-test-missing-${process.pid}`;
 
     await expect(startContainer({ ...bash(rootfs, 'true'), id, mounts: [{ source: src, destination: '/opt/not-in-the-stack' }] })).rejects.toThrow(
-      new RunnerError(`/opt/not-in-the-stack does not exist in the rootfs ${rootfs}, which is read-only and never written to: create it in the stack, or use a path under /tmp or under a mount`),
+      new RunnerError(
+        `/opt/not-in-the-stack does not exist in the rootfs ${rootfs}, which is read-only and never written to: create it in the stack, or use a path under /tmp or under a mount`,
+      ),
     );
     await expect(startContainer({ ...bash(rootfs, 'true'), cwd: '/not-in-the-stack' })).rejects.toThrow(/\/not-in-the-stack does not exist in the rootfs/);
     expect(fs.existsSync(path.join(rootfs, 'opt/not-in-the-stack'))).toBe(false);
@@ -140,7 +147,10 @@ describe('bind mounts', () => {
   it('a bind over /tmp replaces the tmpfs (the CLI stages into a host directory)', async () => {
     const ws = dir('ws', 2000);
 
-    const r = await collect({ ...bash(rootfs, 'echo droplet > /tmp/droplet; grep " /tmp " /proc/mounts | wc -l'), mounts: [{ source: ws, destination: '/tmp' }] });
+    const r = await collect({
+      ...bash(rootfs, 'echo droplet > /tmp/droplet; grep " /tmp " /proc/mounts | wc -l'),
+      mounts: [{ source: ws, destination: '/tmp' }],
+    });
 
     expect(r.stdout).toBe('1\n');
     expect(fs.readFileSync(path.join(ws, 'droplet'), 'utf8')).toBe('droplet\n');
@@ -160,7 +170,15 @@ describe('environment and working directory', () => {
     });
 
     expect(r.stdout).toBe(
-      ['/tmp/app', 'EMPTY=', 'FOO=bar baz', 'HOME=/home/vcap', 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'VCAP_APPLICATION={"name":"x"}', ''].join('\n'),
+      [
+        '/tmp/app',
+        'EMPTY=',
+        'FOO=bar baz',
+        'HOME=/home/vcap',
+        'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+        'VCAP_APPLICATION={"name":"x"}',
+        '',
+      ].join('\n'),
     );
   });
 
@@ -168,7 +186,13 @@ describe('environment and working directory', () => {
     const bin = dir('bin');
     fs.writeFileSync(path.join(bin, 'hello'), '#!/bin/sh\necho hello from PATH\n', { mode: 0o755 });
 
-    const r = await collect({ rootfs, args: ['hello'], env: { PATH: '/tmp/bin:/usr/bin:/bin' }, cwd: '/', mounts: [{ source: bin, destination: '/tmp/bin', readonly: true }] });
+    const r = await collect({
+      rootfs,
+      args: ['hello'],
+      env: { PATH: '/tmp/bin:/usr/bin:/bin' },
+      cwd: '/',
+      mounts: [{ source: bin, destination: '/tmp/bin', readonly: true }],
+    });
 
     expect(r.stdout).toBe('hello from PATH\n');
   });

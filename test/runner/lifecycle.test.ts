@@ -45,7 +45,7 @@ describe.skipIf(!built)('the launcher in a container', () => {
     expect(r.exitCode).toBe(7);
   });
 
-  it("the start command from staging_info.yml when none is given", async () => {
+  it('the start command from staging_info.yml when none is given', async () => {
     const r = await collect(instance(''));
 
     expect(r.stdout).toBe('Invoking pre-start scripts.\nInvoking start command.\nfrom staging_info\n');

@@ -13,7 +13,10 @@ beforeAll(async () => {
 }, 900_000);
 
 function hostHardNofile(): number {
-  const line = fs.readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'))!;
+  const line = fs
+    .readFileSync('/proc/self/limits', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('Max open files'))!;
   return Number(line.trim().split(/\s+/)[4]);
 }
 
@@ -44,7 +47,14 @@ describe('memory', () => {
   });
 
   it('the exit status says so: oomKilled and the limit (read from the cgroup before it is removed)', async () => {
-    const killed = await runContainer({ rootfs, args: ['python3', '-c', "b = b'x' * (256 * 2**20)"], env: {}, cwd: '/', stdio: 'pipe', limits: { memoryBytes: 64 * 2 ** 20 } });
+    const killed = await runContainer({
+      rootfs,
+      args: ['python3', '-c', "b = b'x' * (256 * 2**20)"],
+      env: {},
+      cwd: '/',
+      stdio: 'pipe',
+      limits: { memoryBytes: 64 * 2 ** 20 },
+    });
     expect(killed).toEqual({ exitCode: 137, signal: null, oomKilled: true, memoryLimitBytes: 64 * 2 ** 20 });
 
     // A KILL that is not the OOM killer's is not reported as one.

@@ -104,6 +104,11 @@ describe('network: host', () => {
   it('sees the host interfaces', async () => {
     const r = await collect({ ...bash(rootfs, 'ls /sys/class/net'), network: 'host' });
 
-    expect(r.stdout.split('\n').filter((n) => n !== '').sort()).toEqual(fs.readdirSync('/sys/class/net').sort());
+    expect(
+      r.stdout
+        .split('\n')
+        .filter((n) => n !== '')
+        .sort(),
+    ).toEqual(fs.readdirSync('/sys/class/net').sort());
   });
 });

@@ -75,7 +75,10 @@ describe('PID 1 and signals', () => {
   it('the init is PID 1 and the app its child', async () => {
     const r = await collect(bash(rootfs, 'ps -o pid=,ppid=,args= -p 1,$$; true'));
 
-    const [init, app] = r.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/));
+    const [init, app] = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/));
     expect(init!.slice(0, 3)).toEqual(['1', '0', '/dev/init']);
     expect(app!.slice(1, 3)).toEqual(['1', 'bash']);
   });

@@ -40,7 +40,10 @@ function hasTools(rootfs: string): boolean {
 
 /** The directory of the cached test rootfs for the current command line. */
 export function testRootfsPath(): string {
-  const key = createHash('sha256').update(JSON.stringify([...MMDEBSTRAP_ARGS, MIRROR])).digest('hex').slice(0, 16);
+  const key = createHash('sha256')
+    .update(JSON.stringify([...MMDEBSTRAP_ARGS, MIRROR]))
+    .digest('hex')
+    .slice(0, 16);
   return path.join(TEST_ROOTFS_CACHE, key, 'rootfs');
 }
 

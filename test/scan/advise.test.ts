@@ -24,7 +24,10 @@ buildpacks:
 const buildpacksFile = path.join(work, 'buildpacks.yml');
 fs.writeFileSync(buildpacksFile, BUILDPACKS_YAML);
 
-async function adviseJson(paths: string[], opts: { stackVersion: string; buildpacks?: string; osv?: string }): Promise<{ code: number; advice: Advice[]; stderr: string }> {
+async function adviseJson(
+  paths: string[],
+  opts: { stackVersion: string; buildpacks?: string; osv?: string },
+): Promise<{ code: number; advice: Advice[]; stderr: string }> {
   const c = capture();
   const code = await adviseCommand(paths, { ...opts, json: true }, c.out);
   return { code, advice: JSON.parse(c.stdout() || 'null') as Advice[], stderr: c.stderr() };
@@ -66,7 +69,9 @@ describe('the three outcomes', () => {
     const file = writeJson(path.join(work, 'ok.json'), metadata());
     const { code, advice } = await adviseJson([file], { stackVersion: '1.0.0', buildpacks: buildpacksFile });
     expect(code).toBe(0);
-    expect(advice).toEqual([{ path: file, app: expect.any(String), outcome: 'ok', reasons: ['stack cflinuxfs2 1.0.0 is current, buildpacks are current'], notes: [] }]);
+    expect(advice).toEqual([
+      { path: file, app: expect.any(String), outcome: 'ok', reasons: ['stack cflinuxfs2 1.0.0 is current, buildpacks are current'], notes: [] },
+    ]);
   });
 
   it('restart: only the stack is newer', async () => {
@@ -76,7 +81,10 @@ describe('the three outcomes', () => {
   });
 
   it('restage: the buildpack that staged it has a newer version (even when the stack is newer too)', async () => {
-    const file = writeJson(path.join(work, 'old-buildpack.json'), metadata({ buildpacks: [{ key: 'nodejs_buildpack', name: 'nodejs_buildpack', version: '1.8.9' }] }));
+    const file = writeJson(
+      path.join(work, 'old-buildpack.json'),
+      metadata({ buildpacks: [{ key: 'nodejs_buildpack', name: 'nodejs_buildpack', version: '1.8.9' }] }),
+    );
     const { advice } = await adviseJson([file], { stackVersion: '1.0.1', buildpacks: buildpacksFile });
     expect(advice[0]).toMatchObject({ outcome: 'restage', reasons: ['buildpack nodejs_buildpack 1.8.9 → 1.8.20'] });
   });
@@ -119,10 +127,16 @@ describe('the three outcomes', () => {
   it('not a restage when no installed buildpack ships a fix: a note instead', async () => {
     const file = writeJson(
       path.join(work, 'no-fix.json'),
-      metadata({ buildpacks: [{ key: 'python-web', name: 'python-web', version: '1.0.0' }], dependencies: [dep('PyPI', 'jinja2', '3.1.2', 'buildpack:python-web')] }),
+      metadata({
+        buildpacks: [{ key: 'python-web', name: 'python-web', version: '1.0.0' }],
+        dependencies: [dep('PyPI', 'jinja2', '3.1.2', 'buildpack:python-web')],
+      }),
     );
     const { advice } = await adviseJson([file], { stackVersion: '1.0.1', buildpacks: buildpacksFile, osv: OSV_FIXTURE });
-    expect(advice[0]).toMatchObject({ outcome: 'restart', notes: ['jinja2 3.1.2 (GHSA-h5c8-rqwp-cp95) is vulnerable and no installed buildpack ships a fix (fixed in 3.1.3)'] });
+    expect(advice[0]).toMatchObject({
+      outcome: 'restart',
+      notes: ['jinja2 3.1.2 (GHSA-h5c8-rqwp-cp95) is vulnerable and no installed buildpack ships a fix (fixed in 3.1.3)'],
+    });
   });
 
   it('restage: staged on a newer stack version than the one installed', async () => {
@@ -136,7 +150,13 @@ describe('output and errors', () => {
   it('text: one line per droplet, `<path>  <outcome>  <reason>`, then notes', async () => {
     const dir = path.join(work, 'text');
     writeJson(path.join(dir, 'a.json'), metadata());
-    writeJson(path.join(dir, 'b.json'), metadata({ buildpacks: [{ key: 'python-web', name: 'python-web', version: '0.9.0' }], dependencies: [dep('npm', 'lodash', '4.17.15', 'app/package-lock.json')] }));
+    writeJson(
+      path.join(dir, 'b.json'),
+      metadata({
+        buildpacks: [{ key: 'python-web', name: 'python-web', version: '0.9.0' }],
+        dependencies: [dep('npm', 'lodash', '4.17.15', 'app/package-lock.json')],
+      }),
+    );
     const c = capture();
     expect(await adviseCommand([dir], { stackVersion: '1.0.1', buildpacks: buildpacksFile, osv: OSV_FIXTURE }, c.out)).toBe(0);
     const a = path.join(dir, 'a.json');

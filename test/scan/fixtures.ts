@@ -39,9 +39,7 @@ export function metadata(overrides: Partial<StagingMetadata> = {}): StagingMetad
       ],
     },
     app: { name: `app-${counter}`, digest: `sha256:${createHash('sha256').update(String(counter)).digest('hex')}`, files: 12 },
-    buildpacks: [
-      { key: 'python-web', name: 'python-web', version: '1.0.0', detectOutput: 'Python Web', source: { type: 'directory' } },
-    ],
+    buildpacks: [{ key: 'python-web', name: 'python-web', version: '1.0.0', detectOutput: 'Python Web', source: { type: 'directory' } }],
     processTypes: { web: 'python3 server.py' },
     dependencies: [],
     executables: { static: [], dynamic: 3 },
@@ -67,7 +65,14 @@ export function writeJson(file: string, value: unknown): string {
  */
 export function makeDroplet(
   file: string,
-  opts: { metadata?: StagingMetadata; sbom?: string; sbomSha256?: string; appFiles?: Record<string, string | Buffer>; lifecycleFirst?: boolean; format?: 'gnu' | 'pax' } = {},
+  opts: {
+    metadata?: StagingMetadata;
+    sbom?: string;
+    sbomSha256?: string;
+    appFiles?: Record<string, string | Buffer>;
+    lifecycleFirst?: boolean;
+    format?: 'gnu' | 'pax';
+  } = {},
 ): string {
   const contents = tempDir('droplet-contents-');
   try {
@@ -83,7 +88,10 @@ export function makeDroplet(
       fs.mkdirSync(path.join(contents, '.cf-lifecycle'));
       const sbom = opts.sbom ?? '{"bomFormat":"CycloneDX","specVersion":"1.5","version":1,"components":[]}\n';
       fs.writeFileSync(path.join(contents, '.cf-lifecycle', 'sbom.cdx.json'), sbom);
-      const m = { ...opts.metadata, sbom: { path: './.cf-lifecycle/sbom.cdx.json', format: 'CycloneDX-1.5', sha256: opts.sbomSha256 ?? createHash('sha256').update(sbom).digest('hex') } };
+      const m = {
+        ...opts.metadata,
+        sbom: { path: './.cf-lifecycle/sbom.cdx.json', format: 'CycloneDX-1.5', sha256: opts.sbomSha256 ?? createHash('sha256').update(sbom).digest('hex') },
+      };
       fs.writeFileSync(path.join(contents, '.cf-lifecycle', 'staging-metadata.json'), `${JSON.stringify(m, null, 2)}\n`);
       if (opts.lifecycleFirst) entries.unshift('./.cf-lifecycle');
       else entries.push('./.cf-lifecycle');

@@ -12,17 +12,31 @@ afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 const staged = metadata({
   app: { name: 'hello', digest: 'sha256:abc123', files: 12 },
   buildpacks: [
-    { key: 'https://github.com/cloudfoundry/nodejs-buildpack', name: 'nodejs', version: '1.8.20', detectOutput: 'nodejs', source: { type: 'git', url: 'https://github.com/cloudfoundry/nodejs-buildpack', ref: 'v1.8.20', commit: '0123456789abcdef0123456789abcdef01234567' } },
+    {
+      key: 'https://github.com/cloudfoundry/nodejs-buildpack',
+      name: 'nodejs',
+      version: '1.8.20',
+      detectOutput: 'nodejs',
+      source: { type: 'git', url: 'https://github.com/cloudfoundry/nodejs-buildpack', ref: 'v1.8.20', commit: '0123456789abcdef0123456789abcdef01234567' },
+    },
     { key: 'python-web', name: 'python-web', version: '1.0.0', detectOutput: 'Python Web', source: { type: 'directory' } },
   ],
   processTypes: { web: 'python3 server.py', worker: 'python3 worker.py' },
-  dependencies: [dep('npm', 'lodash', '4.17.15'), dep('npm', 'minimist', '1.2.5'), dep('PyPI', 'jinja2', '3.1.2'), dep('generic', 'node', '20.11.1', 'buildpack:nodejs')],
+  dependencies: [
+    dep('npm', 'lodash', '4.17.15'),
+    dep('npm', 'minimist', '1.2.5'),
+    dep('PyPI', 'jinja2', '3.1.2'),
+    dep('generic', 'node', '20.11.1', 'buildpack:nodejs'),
+  ],
   executables: { static: ['app/bin/tool'], dynamic: 3 },
   hooks: [{ name: 'secret-scan', phase: 'post-build', kind: 'exec', durationMs: 5, outcome: 'allow', findings: [] }],
 });
 
 describe('a droplet', () => {
-  const droplet = makeDroplet(path.join(work, 'droplet.tgz'), { metadata: staged, sbom: '{"bomFormat":"CycloneDX","specVersion":"1.5","version":1,"components":[{},{},{},{},{}]}\n' });
+  const droplet = makeDroplet(path.join(work, 'droplet.tgz'), {
+    metadata: staged,
+    sbom: '{"bomFormat":"CycloneDX","specVersion":"1.5","version":1,"components":[{},{},{},{},{}]}\n',
+  });
   const sha256 = createHash('sha256').update(fs.readFileSync(droplet)).digest('hex');
 
   it('text: a readable layout of what staged it and what it holds, digests checked', async () => {
@@ -34,12 +48,14 @@ describe('a droplet', () => {
     expect(text).toContain('app         hello  sha256:abc123  12 files\n');
     expect(text).toContain('stack       cflinuxfs2 1.0.0  (from version-file)\n');
     expect(text).toContain('lifecycle   cf-buildpack-lifecycle 0.1.0\n');
-    expect(text).toMatch(/^staged      2024-05-01T12:00:\d\d\.900Z  900 ms \(detect 12 ms, supply 700 ms, finalize 150 ms, release 8 ms\)$/m);
-    expect(text).toMatch(/^buildpacks\n  1\.  nodejs      1\.8\.20  git https:\/\/github\.com\/cloudfoundry\/nodejs-buildpack#v1\.8\.20 @ 0123456789ab  detect: nodejs\n  2\.  python-web  1\.0\.0   directory\s+detect: Python Web\n/m);
+    expect(text).toMatch(/^staged {6}2024-05-01T12:00:\d\d\.900Z {2}900 ms \(detect 12 ms, supply 700 ms, finalize 150 ms, release 8 ms\)$/m);
+    expect(text).toMatch(
+      /^buildpacks\n {2}1\. {2}nodejs {6}1\.8\.20 {2}git https:\/\/github\.com\/cloudfoundry\/nodejs-buildpack#v1\.8\.20 @ 0123456789ab {2}detect: nodejs\n {2}2\. {2}python-web {2}1\.0\.0 {3}directory\s+detect: Python Web\n/m,
+    );
     expect(text).toContain('processes\n  web:     python3 server.py\n  worker:  python3 worker.py\n');
     expect(text).toContain('\ndependencies  4\n  PyPI                  1\n  generic (buildpacks)  1\n  npm                   2\n');
     expect(text).toContain('executables   3 dynamically linked, 1 statically linked\n  static: app/bin/tool\n');
-    expect(text).toMatch(/^sbom          \.\/\.cf-lifecycle\/sbom\.cdx\.json  CycloneDX-1\.5  5 components\n  sha256 [0-9a-f]{64}  \(digest verified\)$/m);
+    expect(text).toMatch(/^sbom {10}\.\/\.cf-lifecycle\/sbom\.cdx\.json {2}CycloneDX-1\.5 {2}5 components\n {2}sha256 [0-9a-f]{64} {2}\(digest verified\)$/m);
     expect(text).toContain('hooks\n  post-build  secret-scan  exec  allow  5 ms  0 findings\n');
   });
 
@@ -64,7 +80,7 @@ describe('a droplet', () => {
     expect((JSON.parse(json.stdout()) as Inspection).sbom).toMatchObject({ recordedSha256: '0'.repeat(64), verified: false });
     const text = capture();
     await inspectCommand(tampered, {}, text.out);
-    expect(text.stdout()).toMatch(/^  sha256 [0-9a-f]{64}  \(DIGEST MISMATCH\)$/m);
+    expect(text.stdout()).toMatch(/^ {2}sha256 [0-9a-f]{64} {2}\(DIGEST MISMATCH\)$/m);
   });
 });
 

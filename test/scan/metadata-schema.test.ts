@@ -25,7 +25,8 @@ describe('docs/staging-metadata.schema.json', () => {
 
   it('accepts metadata with dependencies from every fixture app, each buildpack source kind, and the copy beside the droplet', async () => {
     const dependencies = [];
-    for (const app of ['node-lockfile', 'ruby-gemfile-lock', 'python-requirements', 'composer-lock', 'go-mod', 'java-jar']) dependencies.push(...(await appDependencies(path.join(APPS, app))));
+    for (const app of ['node-lockfile', 'ruby-gemfile-lock', 'python-requirements', 'composer-lock', 'go-mod', 'java-jar'])
+      dependencies.push(...(await appDependencies(path.join(APPS, app))));
     dependencies.push(dep('generic', 'node', '20.11.1', 'buildpack:nodejs'), dep('Debian', 'glibc', '2.36-9+deb12u3', 'stack'));
     const doc = {
       ...metadata({ dependencies }),

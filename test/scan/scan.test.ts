@@ -130,9 +130,17 @@ describe('inputs', () => {
     const m = metadata({ dependencies: [dep('npm', 'lodash', '4.17.15')] });
     makeDroplet(path.join(dir, 'a', 'droplet.tgz'), { metadata: m, appFiles: { 'big.bin': Buffer.alloc(3 << 20, 7) } });
     // The copy beside the droplet is written after packaging: a later finishedAt, the droplet's digest.
-    writeJson(path.join(dir, 'a', 'staging-metadata.json'), { ...m, staging: { ...m.staging, finishedAt: '2030-01-01T00:00:00.000Z' }, droplet: { sha256: 'f'.repeat(64), size: 1 } });
+    writeJson(path.join(dir, 'a', 'staging-metadata.json'), {
+      ...m,
+      staging: { ...m.staging, finishedAt: '2030-01-01T00:00:00.000Z' },
+      droplet: { sha256: 'f'.repeat(64), size: 1 },
+    });
     writeJson(path.join(dir, 'a', 'result.json'), { process_types: { web: 'x' }, lifecycle_type: 'buildpack' });
-    makeDroplet(path.join(dir, 'b', 'c', 'droplet'), { metadata: metadata({ dependencies: [dep('npm', 'minimist', '1.2.5')] }), lifecycleFirst: true, format: 'pax' });
+    makeDroplet(path.join(dir, 'b', 'c', 'droplet'), {
+      metadata: metadata({ dependencies: [dep('npm', 'minimist', '1.2.5')] }),
+      lifecycleFirst: true,
+      format: 'pax',
+    });
     fs.writeFileSync(path.join(dir, 'notes.txt'), 'not a droplet');
     const { code, report, stderr } = await scanJson([dir]);
     expect(stderr).toBe('');
@@ -181,12 +189,19 @@ describe('inputs', () => {
 
 describe('output', () => {
   it('text: one row per finding with the droplet, package, installed version, advisory and CVEs, severity and fix; then a summary', async () => {
-    const file = writeJson(path.join(work, 'text', 'm.json'), metadata({ dependencies: [dep('npm', 'lodash', '4.17.15'), dep('npm', 'minimist', '1.2.5'), dep('npm', 'lodash.set', '4.3.2')] }));
+    const file = writeJson(
+      path.join(work, 'text', 'm.json'),
+      metadata({ dependencies: [dep('npm', 'lodash', '4.17.15'), dep('npm', 'minimist', '1.2.5'), dep('npm', 'lodash.set', '4.3.2')] }),
+    );
     const c = capture();
     expect(await scanCommand([file], { osv: OSV_FIXTURE }, c.out)).toBe(0);
     const lines = c.stdout().trimEnd().split('\n');
     expect(lines[0]).toMatch(/^DROPLET\s+PACKAGE\s+INSTALLED\s+ADVISORY\s+SEVERITY\s+FIXED$/);
-    expect(lines[1]).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s+minimist \\(npm\\)\\s+1\\.2\\.5\\s+GHSA-xvch-5gv4-984h CVE-2021-44906\\s+critical\\s+1\\.2\\.6$`));
+    expect(lines[1]).toMatch(
+      new RegExp(
+        `^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s+minimist \\(npm\\)\\s+1\\.2\\.5\\s+GHSA-xvch-5gv4-984h CVE-2021-44906\\s+critical\\s+1\\.2\\.6$`,
+      ),
+    );
     expect(lines[2]).toMatch(/lodash \(npm\)\s+4\.17\.15\s+GHSA-p6mc-m468-83gw CVE-2020-8203\s+high\s+4\.17\.19$/);
     expect(lines[3]).toMatch(/lodash\.set \(npm\)\s+4\.3\.2\s+GHSA-p6mc-m468-83gw CVE-2020-8203\s+high\s+-$/);
     expect(lines.at(-1)).toBe('3 findings in 1 of 1 droplet (8 advisories): 1 critical, 2 high');
@@ -200,7 +215,10 @@ describe('output', () => {
   });
 
   it('JSON: findings with purl, source, aliases, score and summary', async () => {
-    const file = writeJson(path.join(work, 'json', 'm.json'), metadata({ app: { name: 'hello' }, dependencies: [dep('npm', 'lodash', '4.17.15', 'app/package-lock.json')] }));
+    const file = writeJson(
+      path.join(work, 'json', 'm.json'),
+      metadata({ app: { name: 'hello' }, dependencies: [dep('npm', 'lodash', '4.17.15', 'app/package-lock.json')] }),
+    );
     const { report } = await scanJson([file]);
     expect(report.findings).toEqual([
       {

@@ -42,7 +42,9 @@ describe('docker/Dockerfile.stack', () => {
     expect(listing).toBeDefined();
     // The command the image build runs, pointed at the files it copies (COPY rootfs/ <dir>/).
     const command = (listing ?? '').split(`${copiedTo}/`).join(`${sources.dir}/`);
-    const packages = execFileSync('sh', ['-c', command], { encoding: 'utf8', env: { ...process.env, PROFILE: profile } }).trim().split('\n');
+    const packages = execFileSync('sh', ['-c', command], { encoding: 'utf8', env: { ...process.env, PROFILE: profile } })
+      .trim()
+      .split('\n');
     expect(packages).toEqual(profilePackages(sources.list, profile));
     expect(run).toContain('apt-get install -y --no-install-recommends $packages');
   });

@@ -19,33 +19,37 @@ function mountsUnder(dir: string): string[] {
 }
 
 describe('interrupting a build', () => {
-  it('stops mmdebstrap, unmounts, removes the work directory and rejects with a StackError', async () => {
-    const controller = new AbortController();
-    const events: ProgressEvent[] = [];
-    let mountedWhenAborted: string[] = [];
-    const building = ensureStack({
-      cacheDir,
-      signal: controller.signal,
-      onProgress: (event) => {
-        events.push(event);
-        if (event.phase === 'essential' && !controller.signal.aborted && event.message.startsWith('setting up')) {
-          mountedWhenAborted = mountsUnder(cacheDir);
-          controller.abort();
-        }
-      },
-    });
+  it(
+    'stops mmdebstrap, unmounts, removes the work directory and rejects with a StackError',
+    async () => {
+      const controller = new AbortController();
+      const events: ProgressEvent[] = [];
+      let mountedWhenAborted: string[] = [];
+      const building = ensureStack({
+        cacheDir,
+        signal: controller.signal,
+        onProgress: (event) => {
+          events.push(event);
+          if (event.phase === 'essential' && !controller.signal.aborted && event.message.startsWith('setting up')) {
+            mountedWhenAborted = mountsUnder(cacheDir);
+            controller.abort();
+          }
+        },
+      });
 
-    await expect(building).rejects.toThrow(StackError);
-    await expect(building).rejects.toThrow(/^building the cflinuxfs2 stack \(minimal\) was interrupted$/);
-    // The abort happened while the chroot had its mounts: the test exercised the cleanup.
-    expect(mountedWhenAborted.length).toBeGreaterThan(0);
-    expect(mountsUnder(cacheDir)).toEqual([]);
-    expect(fs.readdirSync(path.join(cacheDir, 'stacks'))).toEqual([]);
+      await expect(building).rejects.toThrow(StackError);
+      await expect(building).rejects.toThrow(/^building the cflinuxfs2 stack \(minimal\) was interrupted$/);
+      // The abort happened while the chroot had its mounts: the test exercised the cleanup.
+      expect(mountedWhenAborted.length).toBeGreaterThan(0);
+      expect(mountsUnder(cacheDir)).toEqual([]);
+      expect(fs.readdirSync(path.join(cacheDir, 'stacks'))).toEqual([]);
 
-    // Progress came in phase order with a percent that never went back.
-    const phases = events.map((event) => event.phase).filter((phase, i, all) => phase !== 'tools' && phase !== all[i - 1]);
-    expect(phases.slice(0, 5)).toEqual(['setup', 'update', 'download', 'extract', 'essential']);
-    const percents = events.flatMap((event) => (event.percent === undefined ? [] : [event.percent]));
-    expect(percents).toEqual([...percents].sort((a, b) => a - b));
-  }, 5 * 60_000);
+      // Progress came in phase order with a percent that never went back.
+      const phases = events.map((event) => event.phase).filter((phase, i, all) => phase !== 'tools' && phase !== all[i - 1]);
+      expect(phases.slice(0, 5)).toEqual(['setup', 'update', 'download', 'extract', 'essential']);
+      const percents = events.flatMap((event) => (event.percent === undefined ? [] : [event.percent]));
+      expect(percents).toEqual([...percents].sort((a, b) => a - b));
+    },
+    5 * 60_000,
+  );
 });

@@ -89,11 +89,11 @@ describe('ROOTFS.md §6: locale, timezone, certificates', () => {
 });
 
 describe('CONTAINER-LAB.md §1 pitfalls: nothing of the build host leaks in', () => {
-  it('/etc/resolv.conf is empty (mmdebstrap copied the host\'s)', () => {
+  it("/etc/resolv.conf is empty (mmdebstrap copied the host's)", () => {
     expect(read('etc/resolv.conf')).toBe('');
   });
 
-  it('/etc/hostname is neutral, not the host\'s name', () => {
+  it("/etc/hostname is neutral, not the host's name", () => {
     expect(read('etc/hostname')).toBe('localhost\n');
   });
 
@@ -147,7 +147,11 @@ describe('the artifact: tarball, .sha256, receipt', () => {
   it('the receipt is the checksum line and dpkg -l, listing every profile package with its version', () => {
     const text = fs.readFileSync(stack.receipt, 'utf8');
     expect(text.split('\n').slice(0, 2)).toEqual([`Rootfs SHA256: ${stack.sha256}`, '']);
-    const installed = new Map(parseReceipt(text).filter((entry) => entry.state === 'ii').map((entry) => [entry.name, entry.version]));
+    const installed = new Map(
+      parseReceipt(text)
+        .filter((entry) => entry.state === 'ii')
+        .map((entry) => [entry.name, entry.version]),
+    );
     expect(installed.get('bash')).toMatch(/^5\.2/);
     expect(installed.get('ca-certificates')).toMatch(/^\d{8}/);
     for (const name of profilePackages(sources.list, 'minimal')) expect(installed.has(name), name).toBe(true);
@@ -181,7 +185,14 @@ describe('the cache: rebuilt only when the inputs change', () => {
 
     const first = await openStack(copy, { cacheDir });
     expect(first.rootfsDir).toBe(path.join(cacheDir, 'stacks', `sha256-${stack.sha256.slice(0, 16)}`, 'rootfs'));
-    expect(first).toMatchObject({ name: 'cflinuxfs2', version: sources.list.version, profile: 'minimal', tarball: copy, sha256: stack.sha256, versionFile: VERSION_FILE });
+    expect(first).toMatchObject({
+      name: 'cflinuxfs2',
+      version: sources.list.version,
+      profile: 'minimal',
+      tarball: copy,
+      sha256: stack.sha256,
+      versionFile: VERSION_FILE,
+    });
     expect(fs.readFileSync(path.join(first.rootfsDir, 'etc/passwd'), 'utf8')).toBe(read('etc/passwd'));
     expect(fs.statSync(path.join(first.rootfsDir, 'home/vcap/app')).uid).toBe(2000);
     // No receipt beside the copy: one is made from the rootfs's dpkg database.

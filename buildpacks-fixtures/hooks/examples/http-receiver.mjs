@@ -15,7 +15,12 @@ import http from 'node:http';
 import https from 'node:https';
 
 const secret = fs.readFileSync(process.env.HOOK_SECRET_FILE ?? 'hook.secret', 'utf8').replace(/[\r\n]+$/, '');
-const banned = new Set((process.env.BANNED_PACKAGES ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+const banned = new Set(
+  (process.env.BANNED_PACKAGES ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
 const MAX_AGE_MS = 5 * 60 * 1000;
 const seen = new Map(); // deliveryId -> time seen, forgotten after MAX_AGE_MS
 
@@ -34,7 +39,12 @@ function sbomComponents(file) {
   try {
     const doc = JSON.parse(fs.readFileSync(file, 'utf8'));
     const out = [];
-    const walk = (list) => (Array.isArray(list) ? list : []).forEach((c) => (out.push(c), walk(c.components)));
+    const walk = (list) => {
+      for (const c of Array.isArray(list) ? list : []) {
+        out.push(c);
+        walk(c.components);
+      }
+    };
     walk(doc.components);
     return out;
   } catch {
@@ -63,7 +73,8 @@ function handle(raw, req, res) {
   });
 }
 
-const tls = process.env.TLS_CERT && process.env.TLS_KEY ? { cert: fs.readFileSync(process.env.TLS_CERT), key: fs.readFileSync(process.env.TLS_KEY) } : undefined;
+const tls =
+  process.env.TLS_CERT && process.env.TLS_KEY ? { cert: fs.readFileSync(process.env.TLS_CERT), key: fs.readFileSync(process.env.TLS_KEY) } : undefined;
 const onRequest = (req, res) => {
   const chunks = [];
   let size = 0;

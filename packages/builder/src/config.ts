@@ -6,7 +6,12 @@ export const BUILDER_FLAGS: readonly FlagDef[] = [
   { name: 'outputDroplet', kind: 'string', default: '/tmp/droplet', usage: 'file where compressed droplet should be written' },
   // Quirk Q31 fixed: the reference calls this a directory.
   { name: 'outputMetadata', kind: 'string', default: '/tmp/result.json', usage: 'file where the app metadata (result.json) should be written' },
-  { name: 'outputBuildArtifactsCache', kind: 'string', default: '/tmp/output-cache', usage: 'file where compressed contents of new cached build artifacts should be written' },
+  {
+    name: 'outputBuildArtifactsCache',
+    kind: 'string',
+    default: '/tmp/output-cache',
+    usage: 'file where compressed contents of new cached build artifacts should be written',
+  },
   { name: 'buildpacksDir', kind: 'string', default: '/tmp/buildpacks', usage: 'directory containing the buildpacks to try' },
   { name: 'buildpacksDownloadDir', kind: 'string', default: '/tmp/buildpackdownloads', usage: 'directory to download buildpacks to' },
   { name: 'buildArtifactsCacheDir', kind: 'string', default: '/tmp/cache', usage: 'directory where previous cached build artifacts should be extracted' },
@@ -14,11 +19,32 @@ export const BUILDER_FLAGS: readonly FlagDef[] = [
   { name: 'skipDetect', kind: 'bool', default: false, usage: 'skip buildpack detect' },
   { name: 'skipCertVerify', kind: 'bool', default: false, usage: 'skip SSL certificate verification' },
   { name: 'credhubConnectAttempts', kind: 'int', default: 3, usage: 'number of times that the credhub client will attempt to connect to credhub' },
-  { name: 'credhubRetryDelay', kind: 'duration', default: 1000, usage: 'delay duration that the credhub client will wait before retrying the connection to credhub' },
-  { name: 'reproducibleDroplet', kind: 'bool', default: false, usage: 'make the droplet and cache tarballs byte-identical for identical inputs: sorted entries, mtimes from SOURCE_DATE_EPOCH (default 0), owners 0:0' },
-  { name: 'detectConcurrency', kind: 'int', default: 16, usage: 'how many bin/detect scripts may run at once (1: one after another, as the reference does); the result and output are always those of the sequential run' },
+  {
+    name: 'credhubRetryDelay',
+    kind: 'duration',
+    default: 1000,
+    usage: 'delay duration that the credhub client will wait before retrying the connection to credhub',
+  },
+  {
+    name: 'reproducibleDroplet',
+    kind: 'bool',
+    default: false,
+    usage: 'make the droplet and cache tarballs byte-identical for identical inputs: sorted entries, mtimes from SOURCE_DATE_EPOCH (default 0), owners 0:0',
+  },
+  {
+    name: 'detectConcurrency',
+    kind: 'int',
+    default: 16,
+    usage:
+      'how many bin/detect scripts may run at once (1: one after another, as the reference does); the result and output are always those of the sequential run',
+  },
   // Beyond the reference: optional, so they are not part of the "missing flag" validation.
-  { name: 'outputStagingMetadata', kind: 'string', default: '', usage: 'file where the versioned staging metadata (docs/staging-metadata.md) should be written; also embeds it and the SBOM in the droplet' },
+  {
+    name: 'outputStagingMetadata',
+    kind: 'string',
+    default: '',
+    usage: 'file where the versioned staging metadata (docs/staging-metadata.md) should be written; also embeds it and the SBOM in the droplet',
+  },
   { name: 'hooksDir', kind: 'string', default: '', usage: 'directory of exec staging hooks: pre-detect/, post-build/, post-package/ (docs/hooks.md)' },
   { name: 'hooksConfig', kind: 'string', default: '', usage: 'YAML or JSON file listing staging hooks (docs/hooks.md)' },
   { name: 'stagingTimeout', kind: 'duration', default: 0, usage: 'end staging (exit 229) when it takes longer than this Go duration; 0 or less: no limit' },

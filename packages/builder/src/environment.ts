@@ -6,7 +6,7 @@ import type { BuilderConfig } from './config.ts';
 export class StartupError extends LifecycleError {}
 
 export async function prepareEnvironment(config: BuilderConfig, env: NodeJS.ProcessEnv): Promise<void> {
-  let options;
+  let options: ReturnType<typeof parsePlatformOptions>;
   try {
     options = parsePlatformOptions(env.VCAP_PLATFORM_OPTIONS);
   } catch (err) {

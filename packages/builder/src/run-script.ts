@@ -74,7 +74,7 @@ export function runScript(file: string, args: readonly string[], opts: RunOption
   return new Promise((resolve) => {
     const stderrMode = opts.capture === 'combined' || opts.onStderr ? 'pipe' : 'inherit';
     const stdio: Array<'ignore' | 'inherit' | 'pipe'> = ['ignore', opts.capture === 'inherit' ? 'inherit' : 'pipe', stderrMode];
-    let child;
+    let child: ReturnType<typeof spawn>;
     try {
       child = spawn(file, args, { stdio, env: opts.env ?? process.env, cwd: opts.cwd, detached: true });
     } catch (err) {

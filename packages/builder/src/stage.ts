@@ -106,7 +106,10 @@ export async function stage(config: BuilderConfig): Promise<void> {
     cleanCache(config.buildArtifactsCacheDir, keep);
     if (hooks.length > 0) {
       clock.start('hooks:pre-detect');
-      await hookRunner.run('pre-detect', { buildpacks: config.buildpackOrder.map((key) => ({ key, name: '' })), paths: { buildDir: config.buildDir, cacheDir: config.buildArtifactsCacheDir } });
+      await hookRunner.run('pre-detect', {
+        buildpacks: config.buildpackOrder.map((key) => ({ key, name: '' })),
+        paths: { buildDir: config.buildDir, cacheDir: config.buildArtifactsCacheDir },
+      });
     }
 
     let finalRoot: string;

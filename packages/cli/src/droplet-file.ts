@@ -14,7 +14,7 @@ export const RESULT_MAX_BYTES = 4 * 1024 * 1024;
  * first two bytes, never read further.
  */
 export function checkDroplet(file: string): void {
-  let opened;
+  let opened: ReturnType<typeof openRegularFile>;
   try {
     opened = openRegularFile(file, { what: 'the droplet' });
   } catch (err) {

@@ -4,7 +4,14 @@
 import type { ContainerSpec } from '@cf-lifecycle/runner';
 import type { Stack } from '@cf-lifecycle/stack';
 
-export function instanceContainer(stack: Stack, home: string, lifecycle: string, args: string[], env: Record<string, string>, extra: Partial<ContainerSpec> = {}): ContainerSpec {
+export function instanceContainer(
+  stack: Stack,
+  home: string,
+  lifecycle: string,
+  args: string[],
+  env: Record<string, string>,
+  extra: Partial<ContainerSpec> = {},
+): ContainerSpec {
   return {
     rootfs: stack.rootfsDir,
     args,

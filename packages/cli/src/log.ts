@@ -22,7 +22,10 @@ export interface Logger {
 
 export function createLogger(format: LogFormat, stream: NodeJS.WriteStream = process.stderr, fd = 2): Logger {
   if (format === 'json') {
-    const log = pino({ base: null, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } }, pino.destination({ fd, sync: true }));
+    const log = pino(
+      { base: null, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } },
+      pino.destination({ fd, sync: true }),
+    );
     return {
       info: (msg, fields) => log.info(fields ?? {}, redactUrlsIn(msg)),
       warn: (msg, fields) => log.warn(fields ?? {}, redactUrlsIn(msg)),

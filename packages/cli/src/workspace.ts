@@ -74,4 +74,3 @@ export function mkdirVcap(target: string): string {
 export function copyTree(src: string, dest: string): void {
   execFileSync('cp', ['-a', `${src}/.`, dest]);
 }
-

@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  ProcfileInvalidError,
-  applyConfigYml,
-  parseLaunchYml,
-  parseProcfile,
-  parseReleaseOutput,
-  parseStagingInfo,
-} from './buildpack-files.ts';
+import { ProcfileInvalidError, applyConfigYml, parseLaunchYml, parseProcfile, parseReleaseOutput, parseStagingInfo } from './buildpack-files.ts';
 import type { BuildpackMetadata } from './buildpack-files.ts';
 import { YamlError } from './yaml.ts';
 import type { YamlValue } from './yaml.ts';
@@ -83,9 +76,7 @@ describe('bin/release output (CONTRACT §2.12)', () => {
   });
 
   it('accepts custom tags on ignored keys', () => {
-    expect(parseReleaseOutput('config_vars: !ruby/hash:Thing {a: 1}\ndefault_process_types:\n  web: go\n')).toEqual([
-      { type: 'web', command: 'go' },
-    ]);
+    expect(parseReleaseOutput('config_vars: !ruby/hash:Thing {a: 1}\ndefault_process_types:\n  web: go\n')).toEqual([{ type: 'web', command: 'go' }]);
   });
 
   it('merges a repeated default_process_types into one map', () => {
@@ -186,9 +177,7 @@ describe('launch.yml (CONTRACT §2.12)', () => {
 
   it('reports every type error at once', () => {
     const error = errorOf(() => parseLaunchYml('processes:\n- type: [a]\n  command: {b: c}\n'));
-    expect(error.message).toBe(
-      'yaml: unmarshal errors:\n  line 2: cannot unmarshal !!seq into string\n  line 3: cannot unmarshal !!map into string',
-    );
+    expect(error.message).toBe('yaml: unmarshal errors:\n  line 2: cannot unmarshal !!seq into string\n  line 3: cannot unmarshal !!map into string');
   });
 });
 
@@ -220,7 +209,8 @@ describe('config.yml buildpack metadata (CONTRACT §2.13)', () => {
   });
 
   it('types output_metadata values: ints, floats, booleans, strings, lists', () => {
-    const text = 'output_metadata:\n  int: 42\n  hex: 0x10\n  float: 1.5\n  bool: yes\n  off: off\n  str: hello\n  quoted: "42"\n  none: ~\n  list: [1, two, 3.0]\n';
+    const text =
+      'output_metadata:\n  int: 42\n  hex: 0x10\n  float: 1.5\n  bool: yes\n  off: off\n  str: hello\n  quoted: "42"\n  none: ~\n  list: [1, two, 3.0]\n';
     expect(applyConfigYml(base, text).outputMetadata).toEqual(
       new Map<string, YamlValue>([
         ['int', 42],
@@ -276,7 +266,12 @@ describe('config.yml buildpack metadata (CONTRACT §2.13)', () => {
   it('returns a new object and leaves the input alone', () => {
     const start: BuildpackMetadata = { key: 'k', name: 'n', outputMetadata: new Map([['a', 1]]) };
     const result = applyConfigYml(start, 'output_metadata: {b: 2}\n');
-    expect(result.outputMetadata).toEqual(new Map([['a', 1], ['b', 2]]));
+    expect(result.outputMetadata).toEqual(
+      new Map([
+        ['a', 1],
+        ['b', 2],
+      ]),
+    );
     expect(start.outputMetadata).toEqual(new Map([['a', 1]]));
   });
 

@@ -184,8 +184,8 @@ interface LaunchProcess {
 }
 
 // The reference's anonymous struct types, as Go's reflect prints them in type errors.
-const PLATFORMS_TYPE = String.raw`struct { Cloudfoundry struct { SidecarFor []string "yaml:\"sidecar_for\" json:\"sidecar_for\"" } "yaml:\"cloudfoundry\" json:\"cloudfoundry\"" }`;
 const CLOUDFOUNDRY_TYPE = String.raw`struct { SidecarFor []string "yaml:\"sidecar_for\" json:\"sidecar_for\"" }`;
+const PLATFORMS_TYPE = `struct { Cloudfoundry ${CLOUDFOUNDRY_TYPE} ${String.raw`"yaml:\"cloudfoundry\" json:\"cloudfoundry\""`} }`;
 const LIMITS_TYPE = String.raw`struct { Memory int "yaml:\"memory\" json:\"memory\"" }`;
 
 function emptyProcess(): LaunchProcess {

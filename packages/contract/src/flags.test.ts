@@ -216,9 +216,7 @@ describe('CONTRACT §1.1 flag syntax', () => {
     });
 
     it('reports the first error only, even when later arguments are also bad', () => {
-      expect(errorLine(builder('-credhubConnectAttempts=x', '-nope'))).toBe(
-        'invalid value "x" for flag -credhubConnectAttempts: parse error',
-      );
+      expect(errorLine(builder('-credhubConnectAttempts=x', '-nope'))).toBe('invalid value "x" for flag -credhubConnectAttempts: parse error');
     });
 
     it('reports a missing value for a non-boolean flag at the end', () => {
@@ -234,16 +232,10 @@ describe('CONTRACT §1.1 flag syntax', () => {
     });
 
     it('reports invalid ints and durations with Go-quoted values', () => {
-      expect(errorLine(builder('-credhubConnectAttempts=abc'))).toBe(
-        'invalid value "abc" for flag -credhubConnectAttempts: parse error',
-      );
-      expect(errorLine(builder('-credhubConnectAttempts='))).toBe(
-        'invalid value "" for flag -credhubConnectAttempts: parse error',
-      );
+      expect(errorLine(builder('-credhubConnectAttempts=abc'))).toBe('invalid value "abc" for flag -credhubConnectAttempts: parse error');
+      expect(errorLine(builder('-credhubConnectAttempts='))).toBe('invalid value "" for flag -credhubConnectAttempts: parse error');
       expect(errorLine(builder('-credhubRetryDelay', '5'))).toBe('invalid value "5" for flag -credhubRetryDelay: parse error');
-      expect(errorLine(builder('-credhubRetryDelay=a"b\n'))).toBe(
-        'invalid value "a\\"b\\n" for flag -credhubRetryDelay: parse error',
-      );
+      expect(errorLine(builder('-credhubRetryDelay=a"b\n'))).toBe('invalid value "a\\"b\\n" for flag -credhubRetryDelay: parse error');
     });
 
     it('reports ints outside int64 as out of range', () => {
@@ -343,12 +335,30 @@ describe('CONTRACT §1.1 flag syntax', () => {
       expect(parseGoDuration(text)).toBe(ms);
     });
 
-    it.each(['', '5', '-5', '1', '00', 's', '.s', '-.s', '-', '+', '1S', '1sec', '1 s', ' 1s', '1s ', '1d', '1.2.3s', '9223372036854775808ns', '2562048h', '1e3s'])(
-      'rejects %j',
-      (text) => {
-        expect(parseGoDuration(text)).toBeUndefined();
-      },
-    );
+    it.each([
+      '',
+      '5',
+      '-5',
+      '1',
+      '00',
+      's',
+      '.s',
+      '-.s',
+      '-',
+      '+',
+      '1S',
+      '1sec',
+      '1 s',
+      ' 1s',
+      '1s ',
+      '1d',
+      '1.2.3s',
+      '9223372036854775808ns',
+      '2562048h',
+      '1e3s',
+    ])('rejects %j', (text) => {
+      expect(parseGoDuration(text)).toBeUndefined();
+    });
 
     it('does not trip over unit names that are Object properties', () => {
       expect(parseGoDuration('1constructor')).toBeUndefined();

@@ -36,7 +36,7 @@ export function parseGoUrl(raw: string): GoUrl {
     throw new GoError(`parse ${goStrconvQuote(beforeFragment)}: ${(err as Error).message}`);
   }
   try {
-    unescape(rawFragment, 'fragment');
+    unescapeUrl(rawFragment, 'fragment');
   } catch (err) {
     throw new GoError(`parse ${goStrconvQuote(raw)}: ${(err as Error).message}`);
   }
@@ -46,7 +46,18 @@ export function parseGoUrl(raw: string): GoUrl {
 
 function parseWithoutFragment(raw: string): GoUrl {
   if (/[\x00-\x1f\x7f]/.test(raw)) throw new Error('net/url: invalid control character in URL');
-  const url: GoUrl = { scheme: '', opaque: '', username: undefined, password: undefined, host: '', rawPath: '', path: '', rawQuery: '', forceQuery: false, rawFragment: '' };
+  const url: GoUrl = {
+    scheme: '',
+    opaque: '',
+    username: undefined,
+    password: undefined,
+    host: '',
+    rawPath: '',
+    path: '',
+    rawQuery: '',
+    forceQuery: false,
+    rawFragment: '',
+  };
   if (raw === '*') return url;
   let rest: string;
   [url.scheme, rest] = splitScheme(raw);
@@ -79,7 +90,7 @@ function parseWithoutFragment(raw: string): GoUrl {
     }
     parseAuthority(authority, url);
   }
-  url.path = unescape(rest, 'path');
+  url.path = unescapeUrl(rest, 'path');
   url.rawPath = rest;
   return url;
 }
@@ -109,10 +120,10 @@ function parseAuthority(authority: string, url: GoUrl): void {
   if (!/^[A-Za-z0-9\-._:~!$&'()*+,;=%@]*$/.test(userinfo)) throw new Error('net/url: invalid userinfo');
   const colon = userinfo.indexOf(':');
   if (colon < 0) {
-    url.username = unescape(userinfo, 'userinfo');
+    url.username = unescapeUrl(userinfo, 'userinfo');
   } else {
-    url.username = unescape(userinfo.slice(0, colon), 'userinfo');
-    url.password = unescape(userinfo.slice(colon + 1), 'userinfo');
+    url.username = unescapeUrl(userinfo.slice(0, colon), 'userinfo');
+    url.password = unescapeUrl(userinfo.slice(colon + 1), 'userinfo');
   }
 }
 
@@ -129,7 +140,7 @@ function parseHost(host: string): string {
       if (!validOptionalPort(colonPort)) throw new Error(`invalid port ${goStrconvQuote(colonPort)} after host`);
     }
   }
-  return unescape(host, 'host');
+  return unescapeUrl(host, 'host');
 }
 
 function validOptionalPort(port: string): boolean {
@@ -142,7 +153,7 @@ type EscapeMode = 'host' | 'userinfo' | 'path' | 'fragment';
 const HOST_CHAR = /[A-Za-z0-9\-_.~!$&'()*+,;=:[\]<>"]/;
 
 /** Go's `url.unescape`: validates and decodes `%XX` escapes. */
-function unescape(s: string, mode: EscapeMode): string {
+function unescapeUrl(s: string, mode: EscapeMode): string {
   const bytes: number[] = [];
   for (let i = 0; i < s.length; i++) {
     const c = s[i]!;

@@ -54,13 +54,37 @@ describe('CONTRACT §1.2 JSON output (goJson)', () => {
     });
 
     it('writes integer map keys as strings, sorted as strings', () => {
-      expect(goJson(new Map<number, string>([[10, 'x'], [9, 'y']]))).toBe('{"10":"x","9":"y"}');
+      expect(
+        goJson(
+          new Map<number, string>([
+            [10, 'x'],
+            [9, 'y'],
+          ]),
+        ),
+      ).toBe('{"10":"x","9":"y"}');
     });
 
     it('sorts nested maps and keeps nested struct order', () => {
       const value = new Map<string, unknown>([
-        ['z', { y: 1, x: new Map([['d', 1], ['c', 2]]) }],
-        ['a', [new Map([['n', 1], ['m', 2]])]],
+        [
+          'z',
+          {
+            y: 1,
+            x: new Map([
+              ['d', 1],
+              ['c', 2],
+            ]),
+          },
+        ],
+        [
+          'a',
+          [
+            new Map([
+              ['n', 1],
+              ['m', 2],
+            ]),
+          ],
+        ],
       ]);
       expect(goJson(value)).toBe('{"a":[{"m":2,"n":1}],"z":{"y":1,"x":{"c":2,"d":1}}}');
     });
@@ -219,7 +243,7 @@ describe('CONTRACT §1.2, §6 JSON input (goJsonParse)', () => {
       const deep = '['.repeat(10000) + ']'.repeat(10000);
       expect(Array.isArray(goJsonParse(deep))).toBe(true);
       expect(syntaxError('['.repeat(10001) + ']'.repeat(10001))).toBe("invalid character '[' exceeded max depth");
-      expect(syntaxError('['.repeat(9999) + '{"a":{' )).toBe("invalid character '{' exceeded max depth");
+      expect(syntaxError('['.repeat(9999) + '{"a":{')).toBe("invalid character '{' exceeded max depth");
     });
   });
 
@@ -274,7 +298,7 @@ describe('CONTRACT §1.2, §6 JSON input (goJsonParse)', () => {
       ['"\u0000"', "invalid character '\\x00' in string literal"],
       ['"\u001f"', "invalid character '\\x1f' in string literal"],
       ['"\\x"', "invalid character 'x' in string escape code"],
-      ["\"\\'\"", "invalid character '\\'' in string escape code"],
+      ['"\\\'"', "invalid character '\\'' in string escape code"],
       ['"\\U0041"', "invalid character 'U' in string escape code"],
       ['"\\\u00e9"', "invalid character 'Ã' in string escape code"],
       ['"\\', "invalid character ' ' in string escape code"],
@@ -319,9 +343,7 @@ describe('CONTRACT §1.2, §6 JSON input (goJsonParse)', () => {
 
 describe('CONTRACT §6 credhub body: re-serialising parsed VCAP_SERVICES', () => {
   it('sorts keys at every level and keeps array order', () => {
-    expect(roundTrip('{"z":[{"b":1,"a":2}],"a":{"credhub-ref":"/c"}}')).toBe(
-      '{"a":{"credhub-ref":"/c"},"z":[{"a":2,"b":1}]}',
-    );
+    expect(roundTrip('{"z":[{"b":1,"a":2}],"a":{"credhub-ref":"/c"}}')).toBe('{"a":{"credhub-ref":"/c"},"z":[{"a":2,"b":1}]}');
   });
 
   it('compacts whitespace and rewrites escapes the Go way', () => {
@@ -329,9 +351,7 @@ describe('CONTRACT §6 credhub body: re-serialising parsed VCAP_SERVICES', () =>
   });
 
   it('re-prints numbers in shortest float64 form', () => {
-    expect(roundTrip('[1e3,1.5,12345678901234567890,1.0,-0,0.0000001,1E21,100e-2]')).toBe(
-      '[1000,1.5,12345678901234567000,1,-0,1e-7,1e+21,1]',
-    );
+    expect(roundTrip('[1e3,1.5,12345678901234567890,1.0,-0,0.0000001,1E21,100e-2]')).toBe('[1000,1.5,12345678901234567000,1,-0,1e-7,1e+21,1]');
   });
 
   it('collapses duplicate keys', () => {

@@ -117,20 +117,20 @@ function encodeString(s: string): string {
   let start = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    let escape: string | undefined;
+    let escaped: string | undefined;
     if (c < 0x20) {
       // Go 1.19 has short forms only for \n, \r and \t (\b and \f came with Go 1.22).
-      if (c === 0x0a) escape = '\\n';
-      else if (c === 0x0d) escape = '\\r';
-      else if (c === 0x09) escape = '\\t';
-      else escape = `\\u00${HEX[c >> 4]}${HEX[c & 0xf]}`;
-    } else if (c === 0x22) escape = '\\"';
-    else if (c === 0x5c) escape = '\\\\';
-    else if (c === 0x3c) escape = '\\u003c';
-    else if (c === 0x3e) escape = '\\u003e';
-    else if (c === 0x26) escape = '\\u0026';
-    else if (c === 0x2028) escape = '\\u2028';
-    else if (c === 0x2029) escape = '\\u2029';
+      if (c === 0x0a) escaped = '\\n';
+      else if (c === 0x0d) escaped = '\\r';
+      else if (c === 0x09) escaped = '\\t';
+      else escaped = `\\u00${HEX[c >> 4]}${HEX[c & 0xf]}`;
+    } else if (c === 0x22) escaped = '\\"';
+    else if (c === 0x5c) escaped = '\\\\';
+    else if (c === 0x3c) escaped = '\\u003c';
+    else if (c === 0x3e) escaped = '\\u003e';
+    else if (c === 0x26) escaped = '\\u0026';
+    else if (c === 0x2028) escaped = '\\u2028';
+    else if (c === 0x2029) escaped = '\\u2029';
     else if (c >= 0xd800 && c <= 0xdfff) {
       const next = s.charCodeAt(i + 1);
       if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
@@ -138,10 +138,10 @@ function encodeString(s: string): string {
         continue;
       }
       // A lone surrogate cannot be UTF-8 encoded; Go writes invalid bytes as U+FFFD.
-      escape = '\\ufffd';
+      escaped = '\\ufffd';
     }
-    if (escape === undefined) continue;
-    out += s.slice(start, i) + escape;
+    if (escaped === undefined) continue;
+    out += s.slice(start, i) + escaped;
     start = i + 1;
   }
   return out + s.slice(start) + '"';
@@ -479,7 +479,8 @@ function quoteChar(text: string, at: number): string {
   let byte: number;
   if (cp < 0x80) byte = cp;
   else if (cp < 0x800) byte = 0xc0 | (cp >> 6);
-  else if (cp >= 0xd800 && cp <= 0xdfff) byte = 0xef; // lone surrogate: U+FFFD once UTF-8 encoded
+  else if (cp >= 0xd800 && cp <= 0xdfff)
+    byte = 0xef; // lone surrogate: U+FFFD once UTF-8 encoded
   else if (cp < 0x10000) byte = 0xe0 | (cp >> 12);
   else byte = 0xf0 | (cp >> 18);
   if (byte === 0x27) return `'\\''`;
@@ -494,13 +495,13 @@ function quoteChar(text: string, at: number): string {
 const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;
 
 const SHORT_ESCAPES: Record<number, string> = {
-  0x07: '\\a',
-  0x08: '\\b',
-  0x0c: '\\f',
-  0x0a: '\\n',
-  0x0d: '\\r',
-  0x09: '\\t',
-  0x0b: '\\v',
+  7: '\\a',
+  8: '\\b',
+  12: '\\f',
+  10: '\\n',
+  13: '\\r',
+  9: '\\t',
+  11: '\\v',
 };
 
 /** Go's `strconv.Quote`: a double-quoted Go string literal, non-printable characters escaped. */

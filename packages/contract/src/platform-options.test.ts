@@ -13,7 +13,9 @@ describe('VCAP_PLATFORM_OPTIONS (CONTRACT §8)', () => {
   });
   it('rejects invalid JSON with Go error text', () => {
     expect(() => parsePlatformOptions("'{}'")).toThrow(new PlatformOptionsError("invalid character '\\'' looking for beginning of value"));
-    expect(() => parsePlatformOptions('{"credhub-uri":5}')).toThrow('json: cannot unmarshal number into Go struct field PlatformOptions.credhub-uri of type string');
+    expect(() => parsePlatformOptions('{"credhub-uri":5}')).toThrow(
+      'json: cannot unmarshal number into Go struct field PlatformOptions.credhub-uri of type string',
+    );
     expect(() => parsePlatformOptions('[]')).toThrow('json: cannot unmarshal array into Go value of type platformoptions.PlatformOptions');
   });
 });

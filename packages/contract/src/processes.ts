@@ -49,4 +49,7 @@ export function splitProcesses(entries: readonly ProcessEntry[]): StagedProcesse
 }
 
 /** The warning lines printed on stderr when there is no web command (CONTRACT §2.12). */
-export const NO_START_COMMAND_WARNING = ['No start command specified by buildpack or via Procfile.', 'App will not start unless a command is provided at runtime.'];
+export const NO_START_COMMAND_WARNING = [
+  'No start command specified by buildpack or via Procfile.',
+  'App will not start unless a command is provided at runtime.',
+];

@@ -16,8 +16,8 @@ describe('redactUrl', () => {
   });
 
   it('redacts every URL inside a message', () => {
-    expect(redactUrlsIn("Failed to download buildpack 'https://u:SECRET@h/bp.zip': Get \"https://u:SECRET@h/bp.zip\": refused")).toBe(
-      "Failed to download buildpack 'https://***@h/bp.zip': Get \"https://***@h/bp.zip\": refused",
+    expect(redactUrlsIn('Failed to download buildpack \'https://u:SECRET@h/bp.zip\': Get "https://u:SECRET@h/bp.zip": refused')).toBe(
+      'Failed to download buildpack \'https://***@h/bp.zip\': Get "https://***@h/bp.zip": refused',
     );
   });
 });

@@ -9,7 +9,9 @@ describe('VCAP_APPLICATION rewrite (CONTRACT §5 step 4)', () => {
     );
   });
   it('keeps an existing port when PORT is not an integer; instance_id is always set', () => {
-    expect(rewriteVcapApplication({ PORT: 'abc', VCAP_APPLICATION: '{"port":1,"z":"<&>"}' })).toBe('{"host":"0.0.0.0","instance_id":"","port":1,"z":"\\u003c\\u0026\\u003e"}');
+    expect(rewriteVcapApplication({ PORT: 'abc', VCAP_APPLICATION: '{"port":1,"z":"<&>"}' })).toBe(
+      '{"host":"0.0.0.0","instance_id":"","port":1,"z":"\\u003c\\u0026\\u003e"}',
+    );
   });
   it('re-prints numbers as doubles', () => {
     expect(rewriteVcapApplication({ VCAP_APPLICATION: '{"a":1e3,"b":12345678901234567890,"c":1.50}' })).toBe(
@@ -20,6 +22,8 @@ describe('VCAP_APPLICATION rewrite (CONTRACT §5 step 4)', () => {
     expect(rewriteVcapApplication({ ...env, VCAP_APPLICATION: value })).toBeUndefined();
   });
   it('accepts signed integers', () => {
-    expect(rewriteVcapApplication({ PORT: '+80', INSTANCE_INDEX: '-1', VCAP_APPLICATION: '{}' })).toBe('{"host":"0.0.0.0","instance_id":"","instance_index":-1,"port":80}');
+    expect(rewriteVcapApplication({ PORT: '+80', INSTANCE_INDEX: '-1', VCAP_APPLICATION: '{}' })).toBe(
+      '{"host":"0.0.0.0","instance_id":"","instance_index":-1,"port":80}',
+    );
   });
 });

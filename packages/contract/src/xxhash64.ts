@@ -9,7 +9,7 @@ const P5 = 2870177450012600261n;
 
 const rotl = (x: bigint, r: bigint): bigint => ((x << r) | (x >> (64n - r))) & MASK;
 const round = (acc: bigint, lane: bigint): bigint => (rotl((acc + lane * P2) & MASK, 31n) * P1) & MASK;
-const mergeRound = (acc: bigint, v: bigint): bigint => (((acc ^ round(0n, v)) * P1) & MASK) + P4 & MASK;
+const mergeRound = (acc: bigint, v: bigint): bigint => ((((acc ^ round(0n, v)) * P1) & MASK) + P4) & MASK;
 
 export function xxhash64(input: Uint8Array | string): bigint {
   const data = typeof input === 'string' ? new TextEncoder().encode(input) : input;
@@ -21,7 +21,7 @@ export function xxhash64(input: Uint8Array | string): bigint {
     let v1 = (P1 + P2) & MASK;
     let v2 = P2;
     let v3 = 0n;
-    let v4 = (-P1) & MASK;
+    let v4 = -P1 & MASK;
     for (; p + 32 <= len; p += 32) {
       v1 = round(v1, view.getBigUint64(p, true));
       v2 = round(v2, view.getBigUint64(p + 8, true));

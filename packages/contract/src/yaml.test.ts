@@ -3,7 +3,7 @@ import { YamlDecoder, YamlError, parseYaml, parseYamlDocument, scalarAsGoString,
 import type { YamlNode, YamlValue } from './yaml.ts';
 
 /** The value node of `key` in a top-level mapping. */
-function valueOf(text: string, key: string): YamlNode {
+function nodeAt(text: string, key: string): YamlNode {
   const parsed = parseYaml(text);
   if (!parsed) throw new Error('empty document');
   const { children } = parsed.root;
@@ -79,29 +79,25 @@ describe('decoding into a string (CONTRACT §1.3)', () => {
     ['web: !!str 12', '12'],
     ['web: !!binary aGVsbG8=', 'hello'],
   ])('%j → %j', (text, expected) => {
-    expect(scalarAsGoString(valueOf(text, 'web'))).toBe(expected);
+    expect(scalarAsGoString(nodeAt(text, 'web'))).toBe(expected);
   });
 
   it.each(['web:', 'web: ~', 'web: null', 'web: Null', 'web: NULL'])('null %j → ""', (text) => {
-    expect(scalarAsGoString(valueOf(text, 'web'))).toBe('');
+    expect(scalarAsGoString(nodeAt(text, 'web'))).toBe('');
   });
 
   it('keeps quoted null-looking text', () => {
-    expect(scalarAsGoString(valueOf('web: "~"', 'web'))).toBe('~');
-    expect(scalarAsGoString(valueOf("web: ''", 'web'))).toBe('');
+    expect(scalarAsGoString(nodeAt('web: "~"', 'web'))).toBe('~');
+    expect(scalarAsGoString(nodeAt("web: ''", 'web'))).toBe('');
   });
 
   it('rejects a sequence or a mapping', () => {
-    expect(() => scalarAsGoString(valueOf('web: [a]', 'web'))).toThrow(
-      'yaml: unmarshal errors:\n  line 1: cannot unmarshal !!seq into string',
-    );
-    expect(() => scalarAsGoString(valueOf('web:\n  a: b\n', 'web'))).toThrow(
-      'yaml: unmarshal errors:\n  line 2: cannot unmarshal !!map into string',
-    );
+    expect(() => scalarAsGoString(nodeAt('web: [a]', 'web'))).toThrow('yaml: unmarshal errors:\n  line 1: cannot unmarshal !!seq into string');
+    expect(() => scalarAsGoString(nodeAt('web:\n  a: b\n', 'web'))).toThrow('yaml: unmarshal errors:\n  line 2: cannot unmarshal !!map into string');
   });
 
   it('follows aliases', () => {
-    expect(scalarAsGoString(valueOf('a: &cmd run it\nweb: *cmd\n', 'web'))).toBe('run it');
+    expect(scalarAsGoString(nodeAt('a: &cmd run it\nweb: *cmd\n', 'web'))).toBe('run it');
   });
 });
 
@@ -201,12 +197,22 @@ describe('mappings: duplicate keys, merge keys, aliases (CONTRACT §1.3)', () =>
 
   it('expands << merge keys in place; explicit keys after them win', () => {
     const value = typed('base: &b {x: 1, y: 2}\nm:\n  <<: *b\n  y: 3\n');
-    expect((value as Map<string, YamlValue>).get('m')).toEqual(new Map([['x', 1], ['y', 3]]));
+    expect((value as Map<string, YamlValue>).get('m')).toEqual(
+      new Map([
+        ['x', 1],
+        ['y', 3],
+      ]),
+    );
   });
 
   it('merges a list of mappings with earlier ones taking precedence', () => {
     const value = typed('a: &a {k: a}\nb: &b {k: b, o: b}\nm:\n  <<: [*a, *b]\n');
-    expect((value as Map<string, YamlValue>).get('m')).toEqual(new Map([['k', 'a'], ['o', 'b']]));
+    expect((value as Map<string, YamlValue>).get('m')).toEqual(
+      new Map([
+        ['k', 'a'],
+        ['o', 'b'],
+      ]),
+    );
   });
 
   it('rejects a merge of a non-mapping', () => {
@@ -233,7 +239,12 @@ describe('mappings: duplicate keys, merge keys, aliases (CONTRACT §1.3)', () =>
 
   it('stops an alias bomb', () => {
     const lines = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
-    for (let i = 1; i < 9; i++) lines.push(`a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]`);
+    for (let i = 1; i < 9; i++)
+      lines.push(
+        `a${i}: &a${i} [${Array(10)
+          .fill(`*a${i - 1}`)
+          .join(', ')}]`,
+      );
     const parsed = parseYaml(`${lines.join('\n')}\n`);
     expect(() => toTypedValue(parsed!.root)).toThrow('yaml: document contains excessive aliasing');
   });
@@ -241,9 +252,7 @@ describe('mappings: duplicate keys, merge keys, aliases (CONTRACT §1.3)', () =>
 
 describe('anchor and alias names (libyaml rule, CONTRACT §1.3)', () => {
   it('rejects a Ruby-style tag written as an anchor', () => {
-    expect(syntaxError('start_command: &ruby/object:Pathname\n')).toBe(
-      'yaml: did not find expected alphabetic or numeric character',
-    );
+    expect(syntaxError('start_command: &ruby/object:Pathname\n')).toBe('yaml: did not find expected alphabetic or numeric character');
   });
 
   it('gives the line when it is not the first', () => {
@@ -255,7 +264,12 @@ describe('anchor and alias names (libyaml rule, CONTRACT §1.3)', () => {
   });
 
   it('accepts letters, digits, - and _', () => {
-    expect(typed('a: &Ab-9_z v\nb: *Ab-9_z\n')).toEqual(new Map([['a', 'v'], ['b', 'v']]));
+    expect(typed('a: &Ab-9_z v\nb: *Ab-9_z\n')).toEqual(
+      new Map([
+        ['a', 'v'],
+        ['b', 'v'],
+      ]),
+    );
     expect(typed('[&a x, *a]')).toEqual(['x', 'x']);
   });
 
@@ -308,7 +322,12 @@ describe('syntax error messages (libyaml wording, yaml.v2 line numbers)', () => 
   it('accepts what libyaml accepts', () => {
     expect(typed('a: "b"#comment\n')).toEqual(new Map([['a', 'b']]));
     expect(typed('a:\tvalue\n')).toEqual(new Map([['a', 'value']]));
-    expect(typed('\uFEFFa: 1\r\nb: 2\r\n')).toEqual(new Map([['a', 1], ['b', 2]]));
+    expect(typed('\uFEFFa: 1\r\nb: 2\r\n')).toEqual(
+      new Map([
+        ['a', 1],
+        ['b', 2],
+      ]),
+    );
   });
 });
 
@@ -325,10 +344,10 @@ describe('YamlDecoder type errors (yaml.v2 continues past them)', () => {
 
   it('shortens long values to 7 bytes and shows explicit tags', () => {
     const decoder = new YamlDecoder();
-    decoder.int(valueOf('m: just a string', 'm'));
-    decoder.int(valueOf('m: !custom 12', 'm'));
-    decoder.int(valueOf('m: true', 'm'));
-    decoder.int(valueOf('m: 2001-01-01', 'm'));
+    decoder.int(nodeAt('m: just a string', 'm'));
+    decoder.int(nodeAt('m: !custom 12', 'm'));
+    decoder.int(nodeAt('m: true', 'm'));
+    decoder.int(nodeAt('m: 2001-01-01', 'm'));
     expect(decoder.typeErrors).toEqual([
       'line 1: cannot unmarshal !!str `just a ...` into int',
       'line 1: cannot unmarshal !custom `12` into int',
@@ -339,25 +358,22 @@ describe('YamlDecoder type errors (yaml.v2 continues past them)', () => {
 
   it('decodes ints as Go does: null is 0, floats are truncated', () => {
     const decoder = new YamlDecoder();
-    expect(decoder.int(valueOf('m: 256', 'm'))).toBe(256);
-    expect(decoder.int(valueOf('m: 0x100', 'm'))).toBe(256);
-    expect(decoder.int(valueOf('m: 1.9', 'm'))).toBe(1);
-    expect(decoder.int(valueOf('m: -1.9', 'm'))).toBe(-1);
-    expect(decoder.int(valueOf('m:', 'm'))).toBe(0);
-    expect(decoder.int(valueOf('m: "12"', 'm'))).toBeUndefined();
-    expect(decoder.int(valueOf('m: 18446744073709551615', 'm'))).toBeUndefined();
+    expect(decoder.int(nodeAt('m: 256', 'm'))).toBe(256);
+    expect(decoder.int(nodeAt('m: 0x100', 'm'))).toBe(256);
+    expect(decoder.int(nodeAt('m: 1.9', 'm'))).toBe(1);
+    expect(decoder.int(nodeAt('m: -1.9', 'm'))).toBe(-1);
+    expect(decoder.int(nodeAt('m:', 'm'))).toBe(0);
+    expect(decoder.int(nodeAt('m: "12"', 'm'))).toBeUndefined();
+    expect(decoder.int(nodeAt('m: 18446744073709551615', 'm'))).toBeUndefined();
     expect(decoder.typeErrors).toHaveLength(2);
   });
 
   it('drops sequence items that fail to decode', () => {
     const decoder = new YamlDecoder();
-    expect(decoder.stringSlice(valueOf('s: [a, [b], c, ~]', 's'))).toEqual(['a', 'c', '']);
-    expect(decoder.stringSlice(valueOf('s: ~', 's'))).toBeNull();
-    expect(decoder.stringSlice(valueOf('s: abc', 's'))).toBeUndefined();
-    expect(decoder.typeErrors).toEqual([
-      'line 1: cannot unmarshal !!seq into string',
-      'line 1: cannot unmarshal !!str `abc` into []string',
-    ]);
+    expect(decoder.stringSlice(nodeAt('s: [a, [b], c, ~]', 's'))).toEqual(['a', 'c', '']);
+    expect(decoder.stringSlice(nodeAt('s: ~', 's'))).toBeNull();
+    expect(decoder.stringSlice(nodeAt('s: abc', 's'))).toBeUndefined();
+    expect(decoder.typeErrors).toEqual(['line 1: cannot unmarshal !!seq into string', 'line 1: cannot unmarshal !!str `abc` into []string']);
   });
 
   it('prints tags the short way', () => {

@@ -535,11 +535,7 @@ function isMerge(node: YamlNode): boolean {
 /** yaml.v2 prepare(): nodes that leave a pointer nil. */
 function isPrepareNull(node: YamlNode): boolean {
   if (node.tag === NULL_TAG) return true;
-  return (
-    node.kind === 'scalar' &&
-    node.tag === '' &&
-    (node.value === 'null' || node.value === '~' || (node.value === '' && node.implicit))
-  );
+  return node.kind === 'scalar' && node.tag === '' && (node.value === 'null' || node.value === '~' || (node.value === '' && node.implicit));
 }
 
 /** Go's `value[:7]` on the UTF-8 bytes. */
@@ -774,11 +770,7 @@ export class YamlDecoder {
   private visit<T>(node: YamlNode, decode: (node: YamlNode) => T): T {
     this.decodeCount++;
     if (this.aliasDepth > 0) this.aliasCount++;
-    if (
-      this.aliasCount > 100 &&
-      this.decodeCount > 1000 &&
-      this.aliasCount / this.decodeCount > allowedAliasRatio(this.decodeCount)
-    ) {
+    if (this.aliasCount > 100 && this.decodeCount > 1000 && this.aliasCount / this.decodeCount > allowedAliasRatio(this.decodeCount)) {
       throw new YamlError('yaml: document contains excessive aliasing');
     }
     if (node.kind !== 'alias') return decode(node);

@@ -41,7 +41,21 @@ function openssl(...args: string[]): void {
 }
 
 function makeKeyAndCsr(name: string, cn: string): void {
-  openssl('req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`);
+  openssl(
+    'req',
+    '-new',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    `${name}.key`,
+    '-out',
+    `${name}.csr`,
+    '-subj',
+    `/CN=${cn}`,
+  );
 }
 
 function sign(name: string, ca: string, serial: string, extfile?: string): void {
@@ -50,7 +64,23 @@ function sign(name: string, ca: string, serial: string, extfile?: string): void 
 }
 
 function makeCa(name: string): void {
-  openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.crt`, '-days', '2', '-subj', `/CN=${name}`);
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    `${name}.key`,
+    '-out',
+    `${name}.crt`,
+    '-days',
+    '2',
+    '-subj',
+    `/CN=${name}`,
+  );
 }
 
 /** What the test credhub does: every `{"credhub-ref": …}` object becomes the credential. */
@@ -71,7 +101,13 @@ function credhubHandler(tlsRequired: boolean): http.RequestListener {
     req.on('data', (chunk: string) => (body += chunk));
     req.on('end', () => {
       const peer = tlsRequired ? (req.socket as TLSSocket).getPeerCertificate() : undefined;
-      seen.push({ method: req.method ?? '', path: req.url ?? '', contentType: req.headers['content-type'], body, clientCn: peer?.subject?.CN as string | undefined });
+      seen.push({
+        method: req.method ?? '',
+        path: req.url ?? '',
+        contentType: req.headers['content-type'],
+        body,
+        clientCn: peer?.subject?.CN as string | undefined,
+      });
       let answer: Reply;
       if (req.method !== 'POST' || req.url !== '/api/v1/interpolate') answer = { status: 404, body: '{"error":"not found"}' };
       else if (req.headers['content-type'] !== 'application/json') answer = { status: 415, body: '{"error":"unsupported media type"}' };
@@ -274,9 +310,7 @@ describe('§6 steps 4-5: failed attempts', () => {
     reply = () => ({ status: 500, body: '{"error":"e","error_description":"d","ignored":"secret-value"}' });
     const result = await run({ attempts: 3, retryDelayMs: 1 });
     const line = 'Unable to interpolate credhub references: e: d';
-    expect(result.stdout).toBe(
-      `Failed on attempt 1 out of 3: ${line}\nFailed on attempt 2 out of 3: ${line}\nFailed on attempt 3 out of 3: ${line}\n`,
-    );
+    expect(result.stdout).toBe(`Failed on attempt 1 out of 3: ${line}\nFailed on attempt 2 out of 3: ${line}\nFailed on attempt 3 out of 3: ${line}\n`);
     expect(seen).toHaveLength(3);
     expect(result.sleeps).toEqual([1, 1]);
     expect(message(result)).toBe(line);

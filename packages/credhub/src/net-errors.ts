@@ -71,8 +71,7 @@ const ALERT_TEXT: Record<number, string> = {
   120: 'no application protocol',
 };
 
-const PEER_CLOSED_HINT =
-  ' (the server closed the TLS connection without answering; it may have refused the client certificate)';
+const PEER_CLOSED_HINT = ' (the server closed the TLS connection without answering; it may have refused the client certificate)';
 
 /** The Go text for a failure before the response headers arrived (without the `Post "<url>": `). */
 export function goNetErrorText(error: unknown, facts: ConnectionFacts): string {

@@ -29,7 +29,9 @@ export function x509KeyPair(certInput: Buffer, keyInput: Buffer): ClientKeyPair 
     if (skipped.length === 1 && skipped[0]!.endsWith('PRIVATE KEY')) {
       throw new GoError('tls: failed to find certificate PEM data in certificate input, but did find a private key; PEM inputs may have been switched');
     }
-    throw new GoError(`tls: failed to find "CERTIFICATE" PEM block in certificate input after skipping PEM blocks of the following types: [${skipped.join(' ')}]`);
+    throw new GoError(
+      `tls: failed to find "CERTIFICATE" PEM block in certificate input after skipping PEM blocks of the following types: [${skipped.join(' ')}]`,
+    );
   }
 
   skipped = [];
@@ -46,7 +48,9 @@ export function x509KeyPair(certInput: Buffer, keyInput: Buffer): ClientKeyPair 
     if (skipped.length === 1 && skipped[0] === 'CERTIFICATE') {
       throw new GoError('tls: found a certificate rather than a key in the PEM for the private key');
     }
-    throw new GoError(`tls: failed to find PEM block with type ending in "PRIVATE KEY" in key input after skipping PEM blocks of the following types: [${skipped.join(' ')}]`);
+    throw new GoError(
+      `tls: failed to find PEM block with type ending in "PRIVATE KEY" in key input after skipping PEM blocks of the following types: [${skipped.join(' ')}]`,
+    );
   }
 
   const leaf = parseCertificate(certDers[0]!);

@@ -37,14 +37,14 @@ export function serverErrorText(body: string, readError?: string): string {
 
 // Go's case-insensitive field match, including its two non-ASCII folds (ſ for s, K for k).
 function fieldFor(key: string): 'error' | 'error_description' | undefined {
-  const folded = key.replace(/\u017f/g, 's').replace(/\u212a/g, 'k').replace(/[A-Z]/g, (c) => c.toLowerCase());
+  const folded = key
+    .replace(/\u017f/g, 's')
+    .replace(/\u212a/g, 'k')
+    .replace(/[A-Z]/g, (c) => c.toLowerCase());
   return folded === 'error' || folded === 'error_description' ? folded : undefined;
 }
 
-type FirstValue =
-  | { kind: 'value'; value: unknown }
-  | { kind: 'incomplete'; empty: boolean }
-  | { kind: 'invalid'; message: string };
+type FirstValue = { kind: 'value'; value: unknown } | { kind: 'incomplete'; empty: boolean } | { kind: 'invalid'; message: string };
 
 function firstJsonValue(body: string): FirstValue {
   if (/^[ \t\r\n]*$/.test(body)) return { kind: 'incomplete', empty: true };

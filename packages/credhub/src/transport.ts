@@ -239,7 +239,12 @@ function exchange(
     req.on('error', (err) => {
       if (facts.responded) return; // the response handlers report it
       if (signal.aborted) reject(fail(AWAITING_HEADERS_TIMEOUT));
-      else reject(fail(proxy !== undefined && url.scheme === 'http' && isDialError(err) ? `proxyconnect tcp: ${goNetErrorText(err, facts)}` : goNetErrorText(err, facts)));
+      else
+        reject(
+          fail(
+            proxy !== undefined && url.scheme === 'http' && isDialError(err) ? `proxyconnect tcp: ${goNetErrorText(err, facts)}` : goNetErrorText(err, facts),
+          ),
+        );
     });
     req.end(request.body);
   });

@@ -49,7 +49,9 @@ describe('copyOutNoFollow', () => {
   it('refuses a symbolic link and a hard-linked file, writing nothing', () => {
     fs.writeFileSync(path.join(dir, 'secret'), 'secret');
     fs.symlinkSync(path.join(dir, 'secret'), path.join(dir, 'link'));
-    expect(() => copyOutNoFollow(path.join(dir, 'link'), path.join(dir, 'out1'), { what: 'the droplet' })).toThrow(/the droplet: cannot read .*is a symbolic link/);
+    expect(() => copyOutNoFollow(path.join(dir, 'link'), path.join(dir, 'out1'), { what: 'the droplet' })).toThrow(
+      /the droplet: cannot read .*is a symbolic link/,
+    );
     fs.linkSync(path.join(dir, 'secret'), path.join(dir, 'hard'));
     expect(() => copyOutNoFollow(path.join(dir, 'hard'), path.join(dir, 'out2'), { what: 'the droplet' })).toThrow('the droplet has 2 hard links');
     expect(fs.readdirSync(dir).filter((n) => n.startsWith('out') || n.startsWith('.out'))).toEqual([]);

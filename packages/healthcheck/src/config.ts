@@ -18,7 +18,9 @@ export const HEALTHCHECK_FLAGS: readonly FlagDef[] = [
     name: 'readiness-timeout',
     kind: 'duration',
     default: '60s',
-    usage: 'only relevant in readiness mode: when non-zero, the healthcheck exits non-zero with the last failure once this much time has passed without a passing check',
+    usage:
+      'only relevant in readiness mode: when non-zero, the healthcheck exits non-zero with the last failure ' +
+      'once this much time has passed without a passing check',
   },
   {
     name: 'liveness-interval',
@@ -29,10 +31,7 @@ export const HEALTHCHECK_FLAGS: readonly FlagDef[] = [
 ];
 
 /** Where a check connects: a TCP port on the loopback address, a Unix socket, or a network we do not dial. */
-export type Target =
-  | { network: 'tcp'; port: string }
-  | { network: 'unix'; socketPath: string }
-  | { network: 'unsupported'; name: string; port: string };
+export type Target = { network: 'tcp'; port: string } | { network: 'unix'; socketPath: string } | { network: 'unsupported'; name: string; port: string };
 
 export interface HealthcheckConfig {
   target: Target;

@@ -66,7 +66,10 @@ export const httpStatusNotOk = (target: Target, uri: string, status: number, ela
   );
 
 export const httpTimedOut = (target: Target, uri: string, timeoutMs: number): CheckFailure =>
-  new CheckFailure(`Failed to make HTTP request to ${httpSubject(target, uri)}: timed out after ${seconds(timeoutMs)} seconds`, HealthcheckExitCode.HttpTimeout);
+  new CheckFailure(
+    `Failed to make HTTP request to ${httpSubject(target, uri)}: timed out after ${seconds(timeoutMs)} seconds`,
+    HealthcheckExitCode.HttpTimeout,
+  );
 
 export const terminatedBeforeFirstCheck = (): CheckFailure =>
   new CheckFailure('healthcheck terminated before any check finished', HealthcheckExitCode.Terminated);

@@ -1,7 +1,7 @@
 // The answer format (docs/hooks.md "The answer").
 import { describe, expect, it } from 'vitest';
 import { parseAnswer } from './answer.ts';
-import { CapturedLog, execHook, scratch, script } from './testing/support.ts';
+import { CapturedLog, execHook, scratch, script } from '../../../test/helpers/hooks/support.ts';
 import { runHooks } from './index.ts';
 import path from 'node:path';
 
@@ -39,7 +39,12 @@ describe('limits', () => {
       const findings = Array.from({ length: 1500 }, (_, i) => ({ id: `f${i}` }));
       const file = script(path.join(dir, 'many'), `cat <<'JSON'\n${JSON.stringify({ decision: 'allow', findings })}\nJSON`);
       const log = new CapturedLog();
-      const [record] = await runHooks('post-build', [execHook('many', file)], { schemaVersion: 1, phase: 'post-build', app: { buildDir: dir }, stack: { name: 's' }, buildpacks: [], paths: { buildDir: dir } }, log);
+      const [record] = await runHooks(
+        'post-build',
+        [execHook('many', file)],
+        { schemaVersion: 1, phase: 'post-build', app: { buildDir: dir }, stack: { name: 's' }, buildpacks: [], paths: { buildDir: dir } },
+        log,
+      );
       expect(record!.findings).toHaveLength(1000);
       expect(record!.findings[999]).toEqual({ id: 'lifecycle.findings-truncated', severity: 'info', summary: '501 more findings not recorded' });
       expect(log.out).toContain('… 980 more findings in the staging metadata');

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { builderHooksConfig, loadHooks, partitionHooks, type HookFileUse } from './index.ts';
-import { scratch, script, writeFile } from './testing/support.ts';
+import { scratch, script, writeFile } from '../../../test/helpers/hooks/support.ts';
 
 let dir: string;
 let cleanup: () => void;

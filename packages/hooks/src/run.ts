@@ -19,7 +19,8 @@ export interface RunHooksOptions {
 }
 
 /** Variables an exec hook inherits; the app's (VCAP_SERVICES, credentials) are not passed on. */
-const PASSED_ENV = /^(PATH|HOME|USER|LANG|LANGUAGE|LC_[A-Z]+|TZ|TMPDIR|SSL_CERT_FILE|SSL_CERT_DIR|NODE_EXTRA_CA_CERTS|(https?|no|all)_proxy|(HTTPS?|NO|ALL)_PROXY|CF_STACK)$/;
+const PASSED_ENV =
+  /^(PATH|HOME|USER|LANG|LANGUAGE|LC_[A-Z]+|TZ|TMPDIR|SSL_CERT_FILE|SSL_CERT_DIR|NODE_EXTRA_CA_CERTS|(https?|no|all)_proxy|(HTTPS?|NO|ALL)_PROXY|CF_STACK)$/;
 
 const LOG_FINDINGS = 20;
 const MAX_MESSAGE = 1024;
@@ -29,7 +30,13 @@ const MAX_MESSAGE = 1024;
  * fails ends the phase with a HookDeniedError carrying its record and the records so far; an
  * `advisory` one is recorded and logged, and the next hook runs.
  */
-export async function runHooks(phase: HookPhase, hooks: HookDefinition[], event: HookEvent, log: HookLog, options: RunHooksOptions = {}): Promise<HookRecord[]> {
+export async function runHooks(
+  phase: HookPhase,
+  hooks: HookDefinition[],
+  event: HookEvent,
+  log: HookLog,
+  options: RunHooksOptions = {},
+): Promise<HookRecord[]> {
   const due = hooks.filter((h) => h.phase === phase).sort(byName);
   const records: HookRecord[] = [];
   if (due.length === 0) return records;
@@ -124,6 +131,8 @@ function report(r: HookRecord, log: HookLog): void {
   }
   if (r.findings.length > LOG_FINDINGS) log.stdout(`       … ${r.findings.length - LOG_FINDINGS} more findings in the staging metadata\n`);
   if (r.outcome !== 'allow' && r.policy === 'advisory') {
-    log.stderr(`Advisory hook '${r.name}' (${r.phase}) ${r.outcome === 'deny' ? 'denied' : 'failed'}${r.message ? `: ${oneLine(r.message)}` : ''}; staging goes on\n`);
+    log.stderr(
+      `Advisory hook '${r.name}' (${r.phase}) ${r.outcome === 'deny' ? 'denied' : 'failed'}${r.message ? `: ${oneLine(r.message)}` : ''}; staging goes on\n`,
+    );
   }
 }

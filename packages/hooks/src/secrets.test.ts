@@ -1,12 +1,9 @@
-// Hook secrets never reach a log line, an error message, a record or a loaded definition, even when
-// a hook (or its server) sends the secret back on purpose.
-import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HookConfigError, HookDeniedError, loadHooks, runHooks, type HookDefinition, type HookPolicy } from './index.ts';
 import { LineRedactor, Redactor } from './secrets.ts';
-import { startHookServer, type HookServer } from './testing/hook-server.ts';
-import { CapturedLog, event, execHook, scratch, script, writeFile } from './testing/support.ts';
+import { startHookServer, type HookServer } from '../../../test/helpers/hooks/hook-server.ts';
+import { CapturedLog, event, execHook, scratch, script, writeFile } from '../../../test/helpers/hooks/support.ts';
 
 const MARKER = 'PLANTED-SECRET-MARKER-3f9c2e71d0a84b6c';
 let dir: string;
@@ -79,7 +76,12 @@ describe('secrets are redacted everywhere', () => {
   it('texts are cut to length only after redaction: no cut leaves a piece of a secret', async () => {
     const file = script(
       path.join(dir, 'long-leaky'),
-      [`s=$(cat ${secretFile})`, `pad=$(head -c 1015 /dev/zero | tr '\\0' x)`, `long=$(head -c 4090 /dev/zero | tr '\\0' y)`, `printf '{"decision":"deny","message":"%s%s","findings":[{"id":"f","summary":"%s%s"}]}' "$pad" "$s" "$long" "$s"`].join('\n'),
+      [
+        `s=$(cat ${secretFile})`,
+        `pad=$(head -c 1015 /dev/zero | tr '\\0' x)`,
+        `long=$(head -c 4090 /dev/zero | tr '\\0' y)`,
+        `printf '{"decision":"deny","message":"%s%s","findings":[{"id":"f","summary":"%s%s"}]}' "$pad" "$s" "$long" "$s"`,
+      ].join('\n'),
     );
     const hooks: HookDefinition[] = [
       execHook('long-leaky', file, { policy: 'advisory' }),
@@ -123,7 +125,12 @@ describe('the line pass-through', () => {
       lines.end();
       expect(out).not.toContain(secret);
       expect(out.split('\n').every((l) => l === '' || l.startsWith('> '))).toBe(true);
-      expect(out.split('\n').map((l) => l.slice(2)).join('')).toBe(text.replaceAll(secret, '[REDACTED]').replaceAll('\n', ''));
+      expect(
+        out
+          .split('\n')
+          .map((l) => l.slice(2))
+          .join(''),
+      ).toBe(text.replaceAll(secret, '[REDACTED]').replaceAll('\n', ''));
     }
   });
 });

@@ -3,7 +3,12 @@ import { type FlagDef, parseFlags } from '@cf-lifecycle/contract';
 
 export const CREDHUB_FLAGS: readonly FlagDef[] = [
   { name: 'credhubConnectAttempts', kind: 'int', default: 3, usage: 'number of times that the credhub client will attempt to connect to credhub' },
-  { name: 'credhubRetryDelay', kind: 'duration', default: 1000, usage: 'delay duration that the credhub client will wait before retrying the connection to credhub' },
+  {
+    name: 'credhubRetryDelay',
+    kind: 'duration',
+    default: 1000,
+    usage: 'delay duration that the credhub client will wait before retrying the connection to credhub',
+  },
 ];
 
 export interface CredhubSettings {

@@ -14,7 +14,7 @@ export async function computeAppEnvironment(env: NodeJS.ProcessEnv, appDir: stri
   const vcapApplication = rewriteVcapApplication(env);
   if (vcapApplication !== undefined) env.VCAP_APPLICATION = vcapApplication;
 
-  let options;
+  let options: ReturnType<typeof parsePlatformOptions>;
   try {
     options = parsePlatformOptions(env.VCAP_PLATFORM_OPTIONS);
   } catch (err) {

@@ -39,8 +39,6 @@ export async function writeArchive(layout: Layout, output: string): Promise<void
   }
 }
 
-
-
 /** The layout files an image archive may hold: anything else in it is skipped, never written. */
 const LAYOUT_FILE = /^(oci-layout|index\.json|blobs\/sha256\/[0-9a-f]{64})$/;
 

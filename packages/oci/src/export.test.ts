@@ -98,7 +98,11 @@ describe('droplet export', () => {
     const { index, manifest, config, blob } = readLayout(layoutDir);
     expect(JSON.parse(fs.readFileSync(path.join(layoutDir, 'oci-layout'), 'utf8'))).toEqual({ imageLayoutVersion: '1.0.0' });
     expect(index.manifests).toHaveLength(1);
-    expect(index.manifests[0]).toMatchObject({ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: result.manifestDigest, annotations: { 'org.opencontainers.image.ref.name': 'localhost/hello-web:v1' } });
+    expect(index.manifests[0]).toMatchObject({
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      digest: result.manifestDigest,
+      annotations: { 'org.opencontainers.image.ref.name': 'localhost/hello-web:v1' },
+    });
     expect(manifest.config.mediaType).toBe('application/vnd.oci.image.config.v1+json');
     expect(manifest.layers.map((l) => l.mediaType)).toEqual(Array(3).fill('application/vnd.oci.image.layer.v1.tar+gzip'));
     expect(manifest.layers.map((l) => l.digest)).toEqual([result.layers.stack, result.layers.lifecycle, result.layers.droplet]);
@@ -138,7 +142,16 @@ describe('droplet export', () => {
     // The archive is the layout, entry for entry.
     const names: string[] = [];
     for await (const entry of readTar(fs.createReadStream(output))) names.push(entry.header.path);
-    expect(names).toEqual(['blobs', 'blobs/sha256', ...fs.readdirSync(path.join(layoutDir, 'blobs', 'sha256')).sort().map((n) => `blobs/sha256/${n}`), 'index.json', 'oci-layout']);
+    expect(names).toEqual([
+      'blobs',
+      'blobs/sha256',
+      ...fs
+        .readdirSync(path.join(layoutDir, 'blobs', 'sha256'))
+        .sort()
+        .map((n) => `blobs/sha256/${n}`),
+      'index.json',
+      'oci-layout',
+    ]);
   });
 
   it('puts the droplet under home/vcap owned by 2000:2000, sorted, hard links after their content', async () => {
@@ -245,7 +258,9 @@ describe('droplet export', () => {
     await expect(exportCommand(path.join(work, 'missing.tgz'), { stack: stackA, lifecycleDir, output }, log)).rejects.toThrow(OciError);
     await expect(exportCommand(droplet, { stack: stackA, lifecycleDir, output, tag: 'Not A Name' }, log)).rejects.toThrow(/invalid image name/);
     await expect(exportCommand(droplet, { stack: stackA, lifecycleDir: work, output }, log)).rejects.toThrow(/lacks builder/);
-    await expect(exportCommand(droplet, { stack: { ...stackA, tarball: path.join(work, 'nope.tar.gz') }, lifecycleDir, output }, log)).rejects.toThrow(/does not exist/);
+    await expect(exportCommand(droplet, { stack: { ...stackA, tarball: path.join(work, 'nope.tar.gz') }, lifecycleDir, output }, log)).rejects.toThrow(
+      /does not exist/,
+    );
     const notTar = path.join(work, 'not-a-droplet.tgz');
     fs.writeFileSync(notTar, zlib.gzipSync(Buffer.from('hello')));
     await expect(exportCommand(notTar, { stack: stackA, lifecycleDir, output }, log)).rejects.toThrow(/is not a droplet/);

@@ -121,7 +121,10 @@ export async function exportCommand(droplet: string, opts: ExportOptions, log: L
   const work = fs.mkdtempSync(path.join(outputDir, '.droplet-export-'));
   let layoutTarget: { dir: string; commit: () => void; abort: () => void } | undefined;
   try {
-    layoutTarget = opts.layout !== undefined ? prepareLayoutDir(path.resolve(opts.layout)) : { dir: path.join(work, 'layout'), commit: () => undefined, abort: () => undefined };
+    layoutTarget =
+      opts.layout !== undefined
+        ? prepareLayoutDir(path.resolve(opts.layout))
+        : { dir: path.join(work, 'layout'), commit: () => undefined, abort: () => undefined };
     const layout = Layout.create(layoutTarget.dir);
     log.info(`exporting ${droplet} on ${opts.stack.name} ${opts.stack.version} as ${reference}`);
 
@@ -156,7 +159,11 @@ export async function exportCommand(droplet: string, opts: ExportOptions, log: L
       facts,
     });
     const configDescriptor = layout.writeJson(config, MEDIA_TYPE_CONFIG);
-    const manifest = dropletManifest(configDescriptor, [layerDescriptor(stack, 'stack'), layerDescriptor(lifecycle, 'lifecycle'), layerDescriptor(dropletBlob, 'droplet')]);
+    const manifest = dropletManifest(configDescriptor, [
+      layerDescriptor(stack, 'stack'),
+      layerDescriptor(lifecycle, 'lifecycle'),
+      layerDescriptor(dropletBlob, 'droplet'),
+    ]);
     const manifestDescriptor = layout.writeJson(manifest, MEDIA_TYPE_MANIFEST);
     layout.writeIndex([{ ...manifestDescriptor, annotations: { [ANNOTATION_REF_NAME]: reference } }]);
 

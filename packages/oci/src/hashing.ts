@@ -39,7 +39,7 @@ export class HashingStream extends Transform {
 /** sha256 of a file, streamed: `sha256:<hex>`. */
 export async function digestFile(file: string): Promise<string> {
   const hasher = new HashingStream();
-  await pipeline(fs.createReadStream(file), hasher, async function* (source) {
+  await pipeline(fs.createReadStream(file), hasher, async (source: AsyncIterable<Buffer>) => {
     for await (const _ of source) {
       // drain
     }

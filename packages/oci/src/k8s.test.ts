@@ -6,7 +6,9 @@ type Doc = Record<string, any>;
 const docs = (yaml: string): Doc[] => parseAllDocuments(yaml).map((d) => d.toJS() as Doc);
 
 describe('k8s manifests', () => {
-  const [deployment, service, job] = docs(k8sManifests({ image: 'registry.example.com/apps/hello:1.0', name: 'hello', replicas: 3, port: 9000, buildpacks: ['python-web'] }));
+  const [deployment, service, job] = docs(
+    k8sManifests({ image: 'registry.example.com/apps/hello:1.0', name: 'hello', replicas: 3, port: 9000, buildpacks: ['python-web'] }),
+  );
 
   it('is a Deployment, a Service and a staging Job', () => {
     expect([deployment?.kind, service?.kind, job?.kind]).toEqual(['Deployment', 'Service', 'Job']);
@@ -47,7 +49,11 @@ describe('k8s manifests', () => {
   });
 
   it('routes the Service to the web pods', () => {
-    expect(service!.spec.selector).toEqual(deployment!.spec.template.metadata.labels['app.kubernetes.io/component'] === 'web' ? { 'app.kubernetes.io/name': 'hello', 'app.kubernetes.io/component': 'web' } : {});
+    expect(service!.spec.selector).toEqual(
+      deployment!.spec.template.metadata.labels['app.kubernetes.io/component'] === 'web'
+        ? { 'app.kubernetes.io/name': 'hello', 'app.kubernetes.io/component': 'web' }
+        : {},
+    );
     expect(service!.spec.ports[0]).toMatchObject({ port: 80, targetPort: 'http' });
   });
 

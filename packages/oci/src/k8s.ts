@@ -65,7 +65,12 @@ function containerSecurity() {
 
 function deployment(opts: K8sOptions, labels: Record<string, string>) {
   const port = String(opts.port);
-  const healthcheck = ['/tmp/lifecycle/healthcheck', `-port=${port}`, ...(opts.healthCheckEndpoint !== undefined ? [`-uri=${opts.healthCheckEndpoint}`] : []), '-timeout=1s'];
+  const healthcheck = [
+    '/tmp/lifecycle/healthcheck',
+    `-port=${port}`,
+    ...(opts.healthCheckEndpoint !== undefined ? [`-uri=${opts.healthCheckEndpoint}`] : []),
+    '-timeout=1s',
+  ];
   const probe = (periodSeconds: number, failureThreshold: number) => ({ exec: { command: healthcheck }, periodSeconds, timeoutSeconds: 2, failureThreshold });
   return {
     apiVersion: 'apps/v1',

@@ -5,7 +5,12 @@ import { defaultReference, imageReference } from './reference.ts';
 describe('staging facts', () => {
   it('reads buildpacks, SBOM digest, finish time and stack from the metadata', () => {
     const facts = stagingFacts(
-      { buildpacks: [{ key: 'k', name: 'n', version: '1', extra: 2 }, 'plain', 7], sbom: { sha256: 'c'.repeat(64) }, finishedAt: '2025-01-02T03:04:05+01:00', stack: { name: 'cflinuxfs2', version: '1.0.0' } },
+      {
+        buildpacks: [{ key: 'k', name: 'n', version: '1', extra: 2 }, 'plain', 7],
+        sbom: { sha256: 'c'.repeat(64) },
+        finishedAt: '2025-01-02T03:04:05+01:00',
+        stack: { name: 'cflinuxfs2', version: '1.0.0' },
+      },
       '{"detected_buildpack":"ignored","start_command":"run"}',
     );
     expect(facts).toEqual({

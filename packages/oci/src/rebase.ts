@@ -46,14 +46,16 @@ export async function rebaseCommand(image: string, opts: RebaseOptions, log: Log
     const index = layout.readIndex();
     if (index.manifests.length !== 1) throw new OciError(`${image} holds ${index.manifests.length} images: rebase needs exactly one`);
     const manifestDescriptor = index.manifests[0]!;
-    if (manifestDescriptor.mediaType !== MEDIA_TYPE_MANIFEST) throw new OciError(`${image} is not a single OCI image manifest (${manifestDescriptor.mediaType})`);
+    if (manifestDescriptor.mediaType !== MEDIA_TYPE_MANIFEST)
+      throw new OciError(`${image} is not a single OCI image manifest (${manifestDescriptor.mediaType})`);
     const manifest = layout.readJson<Manifest>(manifestDescriptor);
     const config = layout.readJson<ImageConfig>(manifest.config);
     const labels = config.config?.Labels ?? {};
     const oldName = labels[LABEL.stackName];
     if (oldName === undefined) throw new OciError(`${image} has no ${LABEL.stackName} label: rebase needs an image written by droplet export`);
     const roles = layerRoles(manifest);
-    if (roles[0] !== 'stack' || roles.filter((r) => r === 'stack').length !== 1) throw new OciError(`${image}: the stack must be the first layer, and the only one`);
+    if (roles[0] !== 'stack' || roles.filter((r) => r === 'stack').length !== 1)
+      throw new OciError(`${image}: the stack must be the first layer, and the only one`);
     if (config.rootfs.diff_ids.length !== manifest.layers.length) throw new OciError(`${image}: the config's diff_ids do not match the manifest's layers`);
 
     const layer = await stackLayer(layout, opts.stack, (m) => log.info(m));
@@ -66,7 +68,11 @@ export async function rebaseCommand(image: string, opts: RebaseOptions, log: Log
     if (buildpacksLabel !== undefined) redactedConfig.config!.Labels![LABEL.buildpacks] = redactBuildpacksLabel(buildpacksLabel);
     const nextConfig = withStack(redactedConfig, { name: opts.stack.name, version: opts.stack.version, sha256: layer.stackSha256 }, layer);
     const configDescriptor = layout.writeJson(nextConfig, MEDIA_TYPE_CONFIG);
-    const nextManifest: Manifest = { ...manifest, config: { ...manifest.config, digest: configDescriptor.digest, size: configDescriptor.size }, layers: [layerDescriptor(layer, 'stack'), ...manifest.layers.slice(1)] };
+    const nextManifest: Manifest = {
+      ...manifest,
+      config: { ...manifest.config, digest: configDescriptor.digest, size: configDescriptor.size },
+      layers: [layerDescriptor(layer, 'stack'), ...manifest.layers.slice(1)],
+    };
     const nextDescriptor = layout.writeJson(nextManifest, MEDIA_TYPE_MANIFEST);
     const annotations = manifestDescriptor.annotations?.[ANNOTATION_REF_NAME] !== undefined ? { annotations: manifestDescriptor.annotations } : {};
     layout.writeIndex([{ ...nextDescriptor, ...annotations }]);

@@ -62,7 +62,8 @@ export function createBundle(spec: ResolvedSpec, init: Init, nat?: NatNetwork): 
     const intruding = pathWrittenIntoRootfs(spec.rootfs, config.mounts, spec.cwd);
     if (intruding !== undefined) {
       throw new RunnerError(
-        `${intruding} does not exist in the rootfs ${spec.rootfs}, which is read-only and never written to: create it in the stack, or use a path under /tmp or under a mount`,
+        `${intruding} does not exist in the rootfs ${spec.rootfs}, which is read-only and never written to: ` +
+          'create it in the stack, or use a path under /tmp or under a mount',
       );
     }
     fs.writeFileSync(path.join(dir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);

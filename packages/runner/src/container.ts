@@ -200,7 +200,10 @@ function launch(spec: ResolvedSpec, bundle: Bundle, nat: NatNetwork | undefined)
         poll = setTimeout(check, START_POLL_MS);
         return;
       }
-      if (!spec.init) return ready();
+      if (!spec.init) {
+        ready();
+        return;
+      }
       void initReady(bundle.pidFile, () => ended).then(() => {
         if (!ended) ready();
       });

@@ -7,7 +7,10 @@ import fs from 'node:fs';
  */
 export function hardNofileLimit(): number {
   try {
-    const line = fs.readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+    const line = fs
+      .readFileSync('/proc/self/limits', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'));
     const hard = line?.trim().split(/\s+/)[4];
     if (hard === 'unlimited') return Number.POSITIVE_INFINITY;
     const n = Number(hard);

@@ -34,7 +34,9 @@ describe('chooseInit', () => {
 
   it('says how to get one when there is none', () => {
     expect(() => chooseInit(rootfs, [path.join(dir, 'missing')], ['/usr/bin/no-tini'])).toThrow(
-      new RunnerError(`no init for PID 1: install tini on the host (apt-get install tini, for ${path.join(dir, 'missing')}) or in the rootfs, or start the container with init: false`),
+      new RunnerError(
+        `no init for PID 1: install tini on the host (apt-get install tini, for ${path.join(dir, 'missing')}) or in the rootfs, or start the container with init: false`,
+      ),
     );
   });
 

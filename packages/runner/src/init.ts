@@ -8,10 +8,7 @@ import path from 'node:path';
 import { RunnerError } from './errors.ts';
 import { resolveInRootfs } from './rootfs-paths.ts';
 
-export type Init =
-  | { kind: 'host'; hostPath: string; containerPath: '/dev/init' }
-  | { kind: 'rootfs'; containerPath: string }
-  | { kind: 'none' };
+export type Init = { kind: 'host'; hostPath: string; containerPath: '/dev/init' } | { kind: 'rootfs'; containerPath: string } | { kind: 'none' };
 
 /** Debian's `tini` package installs both; only the static one runs in any rootfs. */
 export const HOST_INIT_CANDIDATES = ['/usr/bin/tini-static', '/usr/local/bin/tini-static'];

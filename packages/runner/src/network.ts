@@ -99,9 +99,11 @@ export async function startNatNetwork(id: string): Promise<NatNetwork> {
     closed ??= (async () => {
       // Closing the exit fd ends slirp4netns; EOF on stdin ends the holder. KILL after a second, to be sure.
       const children = [slirp, holder].filter((c): c is ChildProcess => c !== undefined);
-      if (slirp) (slirp.stdio[4] as NodeJS.WritableStream & { destroy(): void } | null)?.destroy();
+      if (slirp) (slirp.stdio[4] as (NodeJS.WritableStream & { destroy(): void }) | null)?.destroy();
       holder.stdin?.destroy();
-      const timer = setTimeout(() => children.forEach((c) => c.kill('SIGKILL')), 1000);
+      const timer = setTimeout(() => {
+        for (const c of children) c.kill('SIGKILL');
+      }, 1000);
       await Promise.all(children.map(exitOf));
       clearTimeout(timer);
     })();
@@ -118,8 +120,10 @@ export async function startNatNetwork(id: string): Promise<NatNetwork> {
     // --exit-fd (4): slirp exits when our end closes, which includes our own death.
     slirp = spawn(
       tools.slirp,
-      ['--configure', `--mtu=${NAT.mtu}`, '--disable-host-loopback', '--enable-sandbox', '--enable-seccomp', '--ready-fd=3', '--exit-fd=4']
-        .concat([String(holder.pid), 'tap0']),
+      ['--configure', `--mtu=${NAT.mtu}`, '--disable-host-loopback', '--enable-sandbox', '--enable-seccomp', '--ready-fd=3', '--exit-fd=4'].concat([
+        String(holder.pid),
+        'tap0',
+      ]),
       { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'], argv0: `slirp4netns:cfl-nat-${id}` },
     );
     if (slirp.pid === undefined) throw new RunnerError(`cannot start ${tools.slirp}`);
@@ -188,7 +192,10 @@ function lastError(text: string): string {
 }
 
 function oneLine(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   return lines[lines.length - 1] ?? '';
 }
 

@@ -9,7 +9,11 @@ const rootfs = fs.mkdtempSync(path.join(os.tmpdir(), 'oci-config-test-'));
 afterAll(() => fs.rmSync(rootfs, { recursive: true, force: true }));
 
 const base: ContainerSpec = { rootfs, args: ['/tmp/lifecycle/builder', '-buildpackOrder=x'], env: { A: '1' }, cwd: '/home/vcap', id: 'cfl-abc' };
-const ctx: ConfigContext = { init: { kind: 'host', hostPath: '/usr/bin/tini-static', containerPath: '/dev/init' }, etc: { hosts: '/b/hosts', resolvConf: '/b/resolv.conf' }, swapLimit: true };
+const ctx: ConfigContext = {
+  init: { kind: 'host', hostPath: '/usr/bin/tini-static', containerPath: '/dev/init' },
+  etc: { hosts: '/b/hosts', resolvConf: '/b/resolv.conf' },
+  swapLimit: true,
+};
 
 function config(spec: Partial<ContainerSpec> = {}, c: Partial<ConfigContext> = {}) {
   return ociConfig(resolveSpec({ ...base, ...spec }), { ...ctx, ...c });
@@ -28,7 +32,12 @@ describe('process', () => {
 
   it('the init goes in front of args, with `--`', () => {
     expect(config().process.args).toEqual(['/dev/init', '--', '/tmp/lifecycle/builder', '-buildpackOrder=x']);
-    expect(config({}, { init: { kind: 'rootfs', containerPath: '/usr/bin/tini' } }).process.args).toEqual(['/usr/bin/tini', '--', '/tmp/lifecycle/builder', '-buildpackOrder=x']);
+    expect(config({}, { init: { kind: 'rootfs', containerPath: '/usr/bin/tini' } }).process.args).toEqual([
+      '/usr/bin/tini',
+      '--',
+      '/tmp/lifecycle/builder',
+      '-buildpackOrder=x',
+    ]);
     expect(config({}, { init: { kind: 'none' } }).process.args).toEqual(['/tmp/lifecycle/builder', '-buildpackOrder=x']);
   });
 
@@ -72,14 +81,21 @@ describe('root and mounts', () => {
     expect(mounts.find((m) => m.destination === '/tmp')!.options).toEqual(['nosuid', 'nodev', 'mode=1777']);
     expect(mounts.find((m) => m.destination === '/tmp/lifecycle')!.options).toEqual(['rbind', 'nosuid', 'nodev', 'ro']);
     expect(mounts.find((m) => m.destination === '/home/vcap')!.options).toEqual(['rbind', 'nosuid', 'nodev', 'rw']);
-    expect(mounts.find((m) => m.destination === '/dev/init')).toEqual({ destination: '/dev/init', type: 'bind', source: '/usr/bin/tini-static', options: ['rbind', 'nosuid', 'nodev', 'ro'] });
+    expect(mounts.find((m) => m.destination === '/dev/init')).toEqual({
+      destination: '/dev/init',
+      type: 'bind',
+      source: '/usr/bin/tini-static',
+      options: ['rbind', 'nosuid', 'nodev', 'ro'],
+    });
     expect(mounts.find((m) => m.destination === '/etc/hosts')!.source).toBe('/b/hosts');
   });
 
   it("a caller's mount at /tmp replaces the tmpfs; etc files the rootfs lacks are not bound", () => {
     const mounts = config({ mounts: [{ source: '/', destination: '/tmp' }] }, { etc: {}, init: { kind: 'none' } }).mounts;
 
-    expect(mounts.filter((m) => m.destination === '/tmp')).toEqual([{ destination: '/tmp', type: 'bind', source: '/', options: ['rbind', 'nosuid', 'nodev', 'rw'] }]);
+    expect(mounts.filter((m) => m.destination === '/tmp')).toEqual([
+      { destination: '/tmp', type: 'bind', source: '/', options: ['rbind', 'nosuid', 'nodev', 'rw'] },
+    ]);
     expect(mounts.some((m) => m.destination.startsWith('/etc/') || m.destination === '/dev/init')).toBe(false);
   });
 
@@ -98,10 +114,27 @@ describe('root and mounts', () => {
     expect(seccomp.defaultAction).toBe('SCMP_ACT_ALLOW');
     expect(seccomp.architectures).toContain(process.arch === 'arm64' ? 'SCMP_ARCH_AARCH64' : 'SCMP_ARCH_X86_64');
     const denied = seccomp.syscalls.find((s) => s.args === undefined && s.errnoRet === 1)!;
-    for (const name of ['mount', 'umount2', 'pivot_root', 'setns', 'kexec_load', 'init_module', 'bpf', 'perf_event_open', 'keyctl', 'userfaultfd', 'open_by_handle_at']) {
+    for (const name of [
+      'mount',
+      'umount2',
+      'pivot_root',
+      'setns',
+      'kexec_load',
+      'init_module',
+      'bpf',
+      'perf_event_open',
+      'keyctl',
+      'userfaultfd',
+      'open_by_handle_at',
+    ]) {
       expect(denied.names).toContain(name);
     }
-    expect(seccomp.syscalls).toContainEqual({ names: ['unshare', 'clone'], action: 'SCMP_ACT_ERRNO', errnoRet: 1, args: [{ index: 0, value: 0x10000000, valueTwo: 0x10000000, op: 'SCMP_CMP_MASKED_EQ' }] });
+    expect(seccomp.syscalls).toContainEqual({
+      names: ['unshare', 'clone'],
+      action: 'SCMP_ACT_ERRNO',
+      errnoRet: 1,
+      args: [{ index: 0, value: 0x10000000, valueTwo: 0x10000000, op: 'SCMP_CMP_MASKED_EQ' }],
+    });
     expect(seccomp.syscalls).toContainEqual({ names: ['clone3'], action: 'SCMP_ACT_ERRNO', errnoRet: 38 });
   });
 

@@ -40,7 +40,13 @@ describe('pathWrittenIntoRootfs', () => {
   const system = ['/proc', '/dev', '/dev/pts', '/sys', '/sys/fs/cgroup', '/tmp'].map((destination) => ({ destination }));
 
   it('accepts destinations that exist or sit under an earlier mount', () => {
-    const mounts = [...system, { destination: '/etc/hosts' }, { destination: '/home/vcap' }, { destination: '/tmp/lifecycle' }, { destination: '/home/vcap/new' }];
+    const mounts = [
+      ...system,
+      { destination: '/etc/hosts' },
+      { destination: '/home/vcap' },
+      { destination: '/tmp/lifecycle' },
+      { destination: '/home/vcap/new' },
+    ];
 
     expect(pathWrittenIntoRootfs(rootfs, mounts, '/tmp/app')).toBeUndefined();
     expect(pathWrittenIntoRootfs(rootfs, mounts, '/home/vcap/anything')).toBeUndefined();

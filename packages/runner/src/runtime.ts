@@ -111,6 +111,9 @@ export async function listContainers(): Promise<ListedContainer[]> {
 
 /** The last meaningful line of runc's output, for one-line errors. */
 export function oneLine(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   return lines[lines.length - 1] ?? '(no message)';
 }

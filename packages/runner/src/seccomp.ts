@@ -36,20 +36,69 @@ const CLONE_NEWUSER = 0x10000000;
 /** Denied with EPERM, whatever their arguments. Names a kernel or architecture lacks are skipped by runc. */
 export const DENIED_SYSCALLS: readonly string[] = [
   // kernel modules, kexec, reboot, swap, accounting
-  'init_module', 'finit_module', 'delete_module', 'create_module', 'query_module', 'get_kernel_syms',
-  'kexec_load', 'kexec_file_load', 'reboot', 'swapon', 'swapoff', 'acct',
+  'init_module',
+  'finit_module',
+  'delete_module',
+  'create_module',
+  'query_module',
+  'get_kernel_syms',
+  'kexec_load',
+  'kexec_file_load',
+  'reboot',
+  'swapon',
+  'swapoff',
+  'acct',
   // the clock
-  'settimeofday', 'clock_settime', 'clock_adjtime', 'stime',
+  'settimeofday',
+  'clock_settime',
+  'clock_adjtime',
+  'stime',
   // mounts and namespaces
-  'mount', 'umount', 'umount2', 'pivot_root', 'move_mount', 'open_tree', 'fsopen', 'fsconfig', 'fsmount', 'fspick', 'mount_setattr', 'setns',
+  'mount',
+  'umount',
+  'umount2',
+  'pivot_root',
+  'move_mount',
+  'open_tree',
+  'fsopen',
+  'fsconfig',
+  'fsmount',
+  'fspick',
+  'mount_setattr',
+  'setns',
   // kernel keyrings
-  'keyctl', 'add_key', 'request_key',
+  'keyctl',
+  'add_key',
+  'request_key',
   // kernel attack surface open to unprivileged users on many hosts
-  'bpf', 'perf_event_open', 'userfaultfd', 'io_uring_setup', 'io_uring_enter', 'io_uring_register', 'lookup_dcookie',
+  'bpf',
+  'perf_event_open',
+  'userfaultfd',
+  'io_uring_setup',
+  'io_uring_enter',
+  'io_uring_register',
+  'lookup_dcookie',
   // other processes' memory, file handles that bypass path permissions
-  'process_vm_readv', 'process_vm_writev', 'kcmp', 'open_by_handle_at', 'name_to_handle_at',
+  'process_vm_readv',
+  'process_vm_writev',
+  'kcmp',
+  'open_by_handle_at',
+  'name_to_handle_at',
   // hardware and obsolete interfaces
-  'ioperm', 'iopl', 'quotactl', 'quotactl_fd', 'nfsservctl', 'sysfs', '_sysctl', 'uselib', 'ustat', 'vm86', 'vm86old', 'syslog', 'vhangup', 'fanotify_init',
+  'ioperm',
+  'iopl',
+  'quotactl',
+  'quotactl_fd',
+  'nfsservctl',
+  'sysfs',
+  '_sysctl',
+  'uselib',
+  'ustat',
+  'vm86',
+  'vm86old',
+  'syslog',
+  'vhangup',
+  'fanotify_init',
 ];
 
 function architectures(arch: string): string[] {
@@ -65,7 +114,12 @@ export function seccompProfile(arch: string = process.arch): SeccompProfile {
     syscalls: [
       { names: [...DENIED_SYSCALLS], action: 'SCMP_ACT_ERRNO', errnoRet: EPERM },
       // A new user namespace: unshare(2) and clone(2) take the flags in their first argument.
-      { names: ['unshare', 'clone'], action: 'SCMP_ACT_ERRNO', errnoRet: EPERM, args: [{ index: 0, value: CLONE_NEWUSER, valueTwo: CLONE_NEWUSER, op: 'SCMP_CMP_MASKED_EQ' }] },
+      {
+        names: ['unshare', 'clone'],
+        action: 'SCMP_ACT_ERRNO',
+        errnoRet: EPERM,
+        args: [{ index: 0, value: CLONE_NEWUSER, valueTwo: CLONE_NEWUSER, op: 'SCMP_CMP_MASKED_EQ' }],
+      },
       // clone3 passes its flags in a struct a filter cannot read: ENOSYS makes libc fall back to clone.
       { names: ['clone3'], action: 'SCMP_ACT_ERRNO', errnoRet: ENOSYS },
     ],

@@ -32,13 +32,17 @@ describe('refused with one clear line', () => {
   it.each<[string, Partial<ContainerSpec>, string]>([
     ['an empty args', { args: [] }, 'args is empty: give the process to run'],
     ['a relative cwd', { cwd: 'app' }, 'cwd must be an absolute path inside the container, not "app"'],
-    ['a bad id', { id: 'a b' }, 'invalid container id "a b": use letters, digits, \'_\', \'+\', \'-\' and \'.\''],
+    ['a bad id', { id: 'a b' }, "invalid container id \"a b\": use letters, digits, '_', '+', '-' and '.'"],
     ['a bad hostname', { hostname: 'no_underscores' }, 'invalid hostname "no_underscores"'],
     ['a zero limit', { limits: { pids: 0 } }, 'limits.pids must be a positive integer, not 0'],
     ['a relative mount destination', { mounts: [{ source: '/', destination: 'tmp/x' }] }, 'mount destination must be absolute: "tmp/x"'],
     ['a missing mount source', { mounts: [{ source: '/no/such/dir', destination: '/tmp/x' }] }, 'mount source /no/such/dir does not exist'],
     ['an env name with =', { env: { 'A=B': 'x' } }, 'invalid environment variable "A=B": names need no \'=\' and neither may contain NUL'],
-    ['a terminal with piped stdio', { terminal: true, stdio: 'pipe' }, "terminal: true needs stdio: 'inherit' (runc copies between the terminal and its own stdio)"],
+    [
+      'a terminal with piped stdio',
+      { terminal: true, stdio: 'pipe' },
+      "terminal: true needs stdio: 'inherit' (runc copies between the terminal and its own stdio)",
+    ],
   ])('%s', (_what, change, message) => {
     expect(() => resolveSpec({ ...base, ...change })).toThrow(new RunnerError(message));
   });

@@ -126,7 +126,9 @@ export function resolveSpec(spec: ContainerSpec): ResolvedSpec {
   };
   const hardNofile = hardNofileLimit();
   if (limits.nofile > hardNofile && !canRaiseRlimits()) {
-    throw new RunnerError(`limits.nofile ${limits.nofile} is above the hard limit ${hardNofile} of this process, which it cannot raise without CAP_SYS_RESOURCE`);
+    throw new RunnerError(
+      `limits.nofile ${limits.nofile} is above the hard limit ${hardNofile} of this process, which it cannot raise without CAP_SYS_RESOURCE`,
+    );
   }
 
   const hostname = spec.hostname ?? id.replace(/[^A-Za-z0-9-]/g, '-').slice(0, 63);

@@ -32,7 +32,14 @@ function summary(deps: Dependency[]): Array<[string, string, string[]?]> {
 describe('fixture apps', () => {
   it('node-lockfile: package-lock.json v3, dev dependencies left out, licenses kept', async () => {
     expect(await appDependencies(path.join(APPS, 'node-lockfile'))).toEqual([
-      { ecosystem: 'npm', name: '@hapi/hoek', version: '9.3.0', purl: 'pkg:npm/%40hapi/hoek@9.3.0', licenses: ['BSD-3-Clause'], source: 'app/package-lock.json' },
+      {
+        ecosystem: 'npm',
+        name: '@hapi/hoek',
+        version: '9.3.0',
+        purl: 'pkg:npm/%40hapi/hoek@9.3.0',
+        licenses: ['BSD-3-Clause'],
+        source: 'app/package-lock.json',
+      },
       { ecosystem: 'npm', name: 'lodash', version: '4.17.15', purl: 'pkg:npm/lodash@4.17.15', licenses: ['MIT'], source: 'app/package-lock.json' },
       { ecosystem: 'npm', name: 'minimist', version: '1.2.5', purl: 'pkg:npm/minimist@1.2.5', licenses: ['MIT'], source: 'app/package-lock.json' },
     ]);
@@ -360,7 +367,7 @@ describe('Python', () => {
     const app = tempApp({
       'Pipfile.lock': JSON.stringify({
         _meta: { hash: { sha256: 'x' } },
-        default: { requests: { hashes: ['sha256:x'], version: '==2.31.0' }, 'Django': { version: '==4.2.7' }, 'zope.interface': { version: '==6.1' } },
+        default: { requests: { hashes: ['sha256:x'], version: '==2.31.0' }, Django: { version: '==4.2.7' }, 'zope.interface': { version: '==6.1' } },
         develop: { pytest: { version: '==7.4.3' } },
       }),
     });
@@ -499,27 +506,55 @@ describe('Go and Ruby details', () => {
 });
 
 describe('Java archives', () => {
-  const manifest = (fields: Record<string, string>): string => `${Object.entries(fields).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n`;
+  const manifest = (fields: Record<string, string>): string =>
+    `${Object.entries(fields)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join('\r\n')}\r\n\r\n`;
 
   it('a jar built from a MANIFEST only: group from Implementation-Vendor-Id, artifact from the file name', async () => {
     const jar = makeZip([
-      { name: 'META-INF/MANIFEST.MF', type: 'file', content: manifest({ 'Manifest-Version': '1.0', 'Implementation-Title': 'Jackson-core', 'Implementation-Version': '2.15.2', 'Implementation-Vendor-Id': 'com.fasterxml.jackson.core', 'Bundle-License': 'Apache-2.0' }) },
+      {
+        name: 'META-INF/MANIFEST.MF',
+        type: 'file',
+        content: manifest({
+          'Manifest-Version': '1.0',
+          'Implementation-Title': 'Jackson-core',
+          'Implementation-Version': '2.15.2',
+          'Implementation-Vendor-Id': 'com.fasterxml.jackson.core',
+          'Bundle-License': 'Apache-2.0',
+        }),
+      },
     ]);
     const app = tempApp({ 'lib/jackson-core-2.15.2.jar': jar });
     expect(await appDependencies(app)).toEqual([
-      { ecosystem: 'Maven', name: 'com.fasterxml.jackson.core:jackson-core', version: '2.15.2', purl: 'pkg:maven/com.fasterxml.jackson.core/jackson-core@2.15.2', licenses: ['Apache-2.0'], source: 'app/lib/jackson-core-2.15.2.jar' },
+      {
+        ecosystem: 'Maven',
+        name: 'com.fasterxml.jackson.core:jackson-core',
+        version: '2.15.2',
+        purl: 'pkg:maven/com.fasterxml.jackson.core/jackson-core@2.15.2',
+        licenses: ['Apache-2.0'],
+        source: 'app/lib/jackson-core-2.15.2.jar',
+      },
     ]);
   });
 
   it('a long manifest value continues on lines starting with a space', async () => {
-    const jar = makeZip([{ name: 'META-INF/MANIFEST.MF', type: 'file', content: 'Manifest-Version: 1.0\r\nImplementation-Vendor-Id: org.exa\r\n mple.group\r\nImplementation-Version: 1.0\r\n\r\n' }]);
+    const jar = makeZip([
+      {
+        name: 'META-INF/MANIFEST.MF',
+        type: 'file',
+        content: 'Manifest-Version: 1.0\r\nImplementation-Vendor-Id: org.exa\r\n mple.group\r\nImplementation-Version: 1.0\r\n\r\n',
+      },
+    ]);
     const app = tempApp({ 'thing-1.0.jar': jar });
     expect((await appDependencies(app))[0]?.name).toBe('org.example.group:thing');
   });
 
   it('a war with WEB-INF/lib jars inside, and a fat jar with BOOT-INF/lib: nested archives read without extracting', async () => {
     const inner = (group: string, artifact: string, version: string): Buffer =>
-      makeZip([{ name: `META-INF/maven/${group}/${artifact}/pom.properties`, type: 'file', content: `groupId=${group}\nartifactId=${artifact}\nversion=${version}\n` }]);
+      makeZip([
+        { name: `META-INF/maven/${group}/${artifact}/pom.properties`, type: 'file', content: `groupId=${group}\nartifactId=${artifact}\nversion=${version}\n` },
+      ]);
     const war = makeZip([
       { name: 'WEB-INF/lib/log4j-core-2.14.1.jar', type: 'file', content: inner('org.apache.logging.log4j', 'log4j-core', '2.14.1'), stored: true },
       { name: 'WEB-INF/lib/not-a-jar.jar', type: 'file', content: 'text' },
@@ -537,7 +572,11 @@ describe('Java archives', () => {
   });
 
   it('a shaded jar names every artifact it bundles', async () => {
-    const pom = (g: string, a: string, v: string) => ({ name: `META-INF/maven/${g}/${a}/pom.properties`, type: 'file' as const, content: `groupId=${g}\nartifactId=${a}\nversion=${v}\n` });
+    const pom = (g: string, a: string, v: string) => ({
+      name: `META-INF/maven/${g}/${a}/pom.properties`,
+      type: 'file' as const,
+      content: `groupId=${g}\nartifactId=${a}\nversion=${v}\n`,
+    });
     const app = tempApp({ 'shaded.jar': makeZip([pom('com.example', 'shaded', '1.0'), pom('com.google.guava', 'guava', '31.1-jre')]) });
     expect(summary(await appDependencies(app))).toEqual([
       ['pkg:maven/com.example/shaded@1.0', 'app/shaded.jar'],

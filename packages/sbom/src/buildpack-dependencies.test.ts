@@ -8,8 +8,17 @@ describe('output_metadata.dependencies', () => {
       [
         'dependencies',
         [
-          new Map<string, unknown>([['name', 'node'], ['version', '20.11.1'], ['purl', 'pkg:generic/node@20.11.1'], ['licenses', ['MIT']]]),
-          new Map<string, unknown>([['name', 'yarn'], ['version', '1.22.19'], ['ecosystem', 'npm']]),
+          new Map<string, unknown>([
+            ['name', 'node'],
+            ['version', '20.11.1'],
+            ['purl', 'pkg:generic/node@20.11.1'],
+            ['licenses', ['MIT']],
+          ]),
+          new Map<string, unknown>([
+            ['name', 'yarn'],
+            ['version', '1.22.19'],
+            ['ecosystem', 'npm'],
+          ]),
         ],
       ],
       ['other', 'ignored'],

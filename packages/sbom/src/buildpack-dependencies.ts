@@ -40,7 +40,10 @@ function fromEntry(entry: unknown, source: string): Dependency | undefined {
   const name = scalar(field(entry, 'name'));
   const version = scalar(field(entry, 'version'));
   if (!name || !version) return undefined;
-  const licenses = [field(entry, 'licenses'), field(entry, 'license')].flatMap((v) => (Array.isArray(v) ? v : [v])).map(scalar).filter((l): l is string => !!l);
+  const licenses = [field(entry, 'licenses'), field(entry, 'license')]
+    .flatMap((v) => (Array.isArray(v) ? v : [v]))
+    .map(scalar)
+    .filter((l): l is string => !!l);
   const purlText = scalar(field(entry, 'purl'));
   const parsed = purlText ? parsePurl(purlText) : undefined;
   if (parsed && purlText) {

@@ -15,10 +15,21 @@ const pinnedNode = path.resolve(import.meta.dirname, '../../../node_modules/node
 it('bundles into CJS for Node 24 and produces the same SBOM without node_modules', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sbom-bundle-'));
   try {
-    const input = { appName: 'a', dependencies: [], stack: { name: 's', version: '1' }, buildpacks: [], lifecycleVersion: '0', timestamp: '2024-01-01T00:00:00Z' };
+    const input = {
+      appName: 'a',
+      dependencies: [],
+      stack: { name: 's', version: '1' },
+      buildpacks: [],
+      lifecycleVersion: '0',
+      timestamp: '2024-01-01T00:00:00Z',
+    };
     const outfile = path.join(dir, 'sbom.cjs');
     await build({
-      stdin: { contents: `import { cycloneDx } from './index.ts';\nprocess.stdout.write(cycloneDx(${JSON.stringify(input)}));\n`, resolveDir: import.meta.dirname, loader: 'ts' },
+      stdin: {
+        contents: `import { cycloneDx } from './index.ts';\nprocess.stdout.write(cycloneDx(${JSON.stringify(input)}));\n`,
+        resolveDir: import.meta.dirname,
+        loader: 'ts',
+      },
       bundle: true,
       platform: 'node',
       format: 'cjs',

@@ -7,9 +7,30 @@ import { cycloneDx, purlOf, type Dependency } from './index.ts';
 
 const deps: Dependency[] = [
   { ecosystem: 'npm', name: 'lodash', version: '4.17.15', purl: purlOf('npm', 'lodash', '4.17.15'), licenses: ['MIT'], source: 'app/package-lock.json' },
-  { ecosystem: 'npm', name: '@hapi/hoek', version: '9.3.0', purl: purlOf('npm', '@hapi/hoek', '9.3.0'), licenses: ['BSD-3-Clause'], source: 'app/package-lock.json' },
-  { ecosystem: 'Maven', name: 'org.apache.logging.log4j:log4j-core', version: '2.14.1', purl: purlOf('Maven', 'org.apache.logging.log4j:log4j-core', '2.14.1'), licenses: ['Apache License, Version 2.0'], source: 'app/WEB-INF/lib/log4j-core-2.14.1.jar' },
-  { ecosystem: 'PyPI', name: 'jinja2', version: '3.1.2', purl: purlOf('PyPI', 'jinja2', '3.1.2'), licenses: ['MIT OR Apache-2.0'], source: 'app/requirements.txt' },
+  {
+    ecosystem: 'npm',
+    name: '@hapi/hoek',
+    version: '9.3.0',
+    purl: purlOf('npm', '@hapi/hoek', '9.3.0'),
+    licenses: ['BSD-3-Clause'],
+    source: 'app/package-lock.json',
+  },
+  {
+    ecosystem: 'Maven',
+    name: 'org.apache.logging.log4j:log4j-core',
+    version: '2.14.1',
+    purl: purlOf('Maven', 'org.apache.logging.log4j:log4j-core', '2.14.1'),
+    licenses: ['Apache License, Version 2.0'],
+    source: 'app/WEB-INF/lib/log4j-core-2.14.1.jar',
+  },
+  {
+    ecosystem: 'PyPI',
+    name: 'jinja2',
+    version: '3.1.2',
+    purl: purlOf('PyPI', 'jinja2', '3.1.2'),
+    licenses: ['MIT OR Apache-2.0'],
+    source: 'app/requirements.txt',
+  },
   { ecosystem: 'generic', name: 'node', version: '20.11.1', purl: 'pkg:generic/node@20.11.1', source: 'buildpack:nodejs_buildpack' },
   // The same purl twice: one component.
   { ecosystem: 'npm', name: 'lodash', version: '4.17.15', purl: purlOf('npm', 'lodash', '4.17.15'), source: 'app/node_modules/lodash/package.json' },
@@ -19,7 +40,10 @@ const input = {
   appName: 'hello',
   dependencies: deps,
   stack: { name: 'cflinuxfs2', version: '1.0.0' },
-  buildpacks: [{ key: 'nodejs_buildpack', name: 'nodejs', version: '1.8.20' }, { key: 'https://github.com/x/y.git', name: 'y' }],
+  buildpacks: [
+    { key: 'nodejs_buildpack', name: 'nodejs', version: '1.8.20' },
+    { key: 'https://github.com/x/y.git', name: 'y' },
+  ],
   lifecycleVersion: '0.1.0',
   timestamp: '2024-05-01T12:00:00.000Z',
 };
@@ -44,7 +68,13 @@ describe('cycloneDx', () => {
       'pkg:pypi/jinja2@3.1.2',
     ]);
     const byPurl = new Map(libs.map((c: { purl: string }) => [c.purl, c]));
-    expect(byPurl.get('pkg:npm/%40hapi/hoek@9.3.0')).toMatchObject({ type: 'library', group: '@hapi', name: 'hoek', version: '9.3.0', licenses: [{ license: { id: 'BSD-3-Clause' } }] });
+    expect(byPurl.get('pkg:npm/%40hapi/hoek@9.3.0')).toMatchObject({
+      type: 'library',
+      group: '@hapi',
+      name: 'hoek',
+      version: '9.3.0',
+      licenses: [{ license: { id: 'BSD-3-Clause' } }],
+    });
     expect(byPurl.get('pkg:npm/lodash@4.17.15')).toMatchObject({
       licenses: [{ license: { id: 'MIT' } }],
       properties: [
@@ -52,7 +82,11 @@ describe('cycloneDx', () => {
         { name: 'cf-buildpack-lifecycle:source', value: 'app/node_modules/lodash/package.json' },
       ],
     });
-    expect(byPurl.get('pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1')).toMatchObject({ group: 'org.apache.logging.log4j', name: 'log4j-core', licenses: [{ license: { name: 'Apache License, Version 2.0' } }] });
+    expect(byPurl.get('pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1')).toMatchObject({
+      group: 'org.apache.logging.log4j',
+      name: 'log4j-core',
+      licenses: [{ license: { name: 'Apache License, Version 2.0' } }],
+    });
     expect(byPurl.get('pkg:pypi/jinja2@3.1.2')).toMatchObject({ licenses: [{ expression: 'MIT OR Apache-2.0' }] });
     expect(byPurl.get('pkg:generic/node@20.11.1')).toMatchObject({ type: 'platform', name: 'node', version: '20.11.1' });
   });
@@ -74,7 +108,11 @@ describe('cycloneDx', () => {
     const doc = JSON.parse(cycloneDx(input));
     expect(doc.metadata.component).toMatchObject({ type: 'application', name: 'hello', 'bom-ref': 'app' });
     expect(doc.metadata.tools.components.map((t: { name: string; version?: string }) => [t.name, t.version])).toEqual(
-      expect.arrayContaining([['cf-buildpack-lifecycle', '0.1.0'], ['nodejs', '1.8.20'], ['y', undefined]]),
+      expect.arrayContaining([
+        ['cf-buildpack-lifecycle', '0.1.0'],
+        ['nodejs', '1.8.20'],
+        ['y', undefined],
+      ]),
     );
     const app = doc.dependencies.find((d: { ref: string }) => d.ref === 'app');
     expect(app.dependsOn).toHaveLength(doc.components.length);
@@ -88,7 +126,10 @@ describe('cycloneDx', () => {
   });
 
   it('a stack known by name only, or not at all, is still one valid component', async () => {
-    for (const stack of [{ name: 'cflinuxfs4', version: '' }, { name: '', version: '' }]) {
+    for (const stack of [
+      { name: 'cflinuxfs4', version: '' },
+      { name: '', version: '' },
+    ]) {
       const text = cycloneDx({ ...input, stack });
       expect(await new JsonStrictValidator(Spec.Version.v1dot5).validate(text)).toBeNull();
       const os = JSON.parse(text).components.find((c: { type: string }) => c.type === 'operating-system');

@@ -71,12 +71,55 @@ function write(rel: string, content: Buffer | string, mode = 0o755): string {
 describe('elfLinking', () => {
   it('an executable without PT_INTERP is static; with one, dynamic', async () => {
     expect(await elfLinking(write('crafted/static', elf({ type: ET_EXEC, phdrs: [{ type: PT_LOAD }] })))).toBe('static');
-    expect(await elfLinking(write('crafted/dynamic', elf({ type: ET_DYN, phdrs: [{ type: PT_LOAD }, { type: PT_INTERP }, { type: PT_DYNAMIC }], dynamic: [[1, 1], [0, 0]] })))).toBe('dynamic');
+    expect(
+      await elfLinking(
+        write(
+          'crafted/dynamic',
+          elf({
+            type: ET_DYN,
+            phdrs: [{ type: PT_LOAD }, { type: PT_INTERP }, { type: PT_DYNAMIC }],
+            dynamic: [
+              [1, 1],
+              [0, 0],
+            ],
+          }),
+        ),
+      ),
+    ).toBe('dynamic');
   });
 
   it('a shared library (ET_DYN, PT_DYNAMIC, no interpreter) is dynamic; a static PIE (DF_1_PIE) is static', async () => {
-    expect(await elfLinking(write('crafted/lib.so', elf({ type: ET_DYN, phdrs: [{ type: PT_LOAD }, { type: PT_DYNAMIC }], dynamic: [[1, 1], [0, 0]] }), 0o644))).toBe('dynamic');
-    expect(await elfLinking(write('crafted/static-pie', elf({ type: ET_DYN, phdrs: [{ type: PT_LOAD }, { type: PT_DYNAMIC }], dynamic: [[0x6ffffffb, 0x08000001], [0, 0]] })))).toBe('static');
+    expect(
+      await elfLinking(
+        write(
+          'crafted/lib.so',
+          elf({
+            type: ET_DYN,
+            phdrs: [{ type: PT_LOAD }, { type: PT_DYNAMIC }],
+            dynamic: [
+              [1, 1],
+              [0, 0],
+            ],
+          }),
+          0o644,
+        ),
+      ),
+    ).toBe('dynamic');
+    expect(
+      await elfLinking(
+        write(
+          'crafted/static-pie',
+          elf({
+            type: ET_DYN,
+            phdrs: [{ type: PT_LOAD }, { type: PT_DYNAMIC }],
+            dynamic: [
+              [0x6ffffffb, 0x08000001],
+              [0, 0],
+            ],
+          }),
+        ),
+      ),
+    ).toBe('static');
     expect(await elfLinking(write('crafted/no-dynamic', elf({ type: ET_DYN, phdrs: [{ type: PT_LOAD }] })))).toBe('static');
   });
 

@@ -30,7 +30,7 @@ export interface OpenedInput {
 
 /** Opens `file` as a regular file (else one-line InputError) and looks at its first two bytes. */
 export function openInput(file: string, what?: string): OpenedInput {
-  let opened;
+  let opened: ReturnType<typeof openRegularFile>;
   try {
     opened = openRegularFile(file, what !== undefined ? { what } : {});
   } catch (err) {
@@ -120,8 +120,6 @@ export async function readOpenedDroplet(input: OpenedInput, file: string, opts: 
   if (opts.digest) result.sha256 = await sha256Fd(input.fd);
   return result;
 }
-
-
 
 /** sha256 of a whole file read from its descriptor, from the start. */
 export async function sha256Fd(fd: number): Promise<string> {

@@ -69,7 +69,8 @@ export class Matcher {
       // An advisory may list the package once per release line: the first entry that holds the version wins.
       if (found?.some((m) => m.advisory === entry.advisory)) continue;
       const verdict = evaluate(entry, dep.version, parsed);
-      if (verdict.affected) (found ??= []).push(verdict.fixed === undefined ? { advisory: entry.advisory } : { advisory: entry.advisory, fixed: verdict.fixed });
+      if (verdict.affected)
+        (found ??= []).push(verdict.fixed === undefined ? { advisory: entry.advisory } : { advisory: entry.advisory, fixed: verdict.fixed });
     }
     return found ?? NO_MATCH;
   }

@@ -22,8 +22,15 @@ export function redactedJson(value: unknown): string {
 export function table(header: readonly string[] | undefined, rows: ReadonlyArray<readonly string[]>): string {
   const all = (header ? [header, ...rows] : rows).map((row) => row.map(safe));
   const widths: number[] = [];
-  for (const row of all) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return all.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n');
+  for (const row of all) for (const [i, cell] of row.entries()) widths[i] = Math.max(widths[i] ?? 0, cell.length);
+  return all
+    .map((row) =>
+      row
+        .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 export function plural(n: number, word: string, many = `${word}s`): string {

@@ -3,7 +3,6 @@
 // directories holding any number of both, walked recursively (without following symbolic links, at
 // most LIMITS.walkFiles files). Every file is opened as a regular file and read under its cap.
 import fs from 'node:fs';
-import path from 'node:path';
 import { FileInputError, walkFiles } from '@cf-lifecycle/files';
 import { TarFormatError } from '@cf-lifecycle/tar';
 import { openInput, readOpened, readOpenedDroplet } from './droplet.ts';

@@ -49,7 +49,16 @@ describe('range evaluation', () => {
 
   it('versions lists match exactly; the lowest fix above the version is reported', () => {
     const e = entryOf({
-      affected: [{ package: { ecosystem: 'npm', name: 'pkg' }, versions: ['1.0.0', '1.0.1'], ranges: [{ type: 'GIT', repo: 'https://x', events: [{ introduced: '0' }, { fixed: 'abc' }] }, { type: 'ECOSYSTEM', events: [{ introduced: '5.0.0' }, { fixed: '5.0.1' }] }] }],
+      affected: [
+        {
+          package: { ecosystem: 'npm', name: 'pkg' },
+          versions: ['1.0.0', '1.0.1'],
+          ranges: [
+            { type: 'GIT', repo: 'https://x', events: [{ introduced: '0' }, { fixed: 'abc' }] },
+            { type: 'ECOSYSTEM', events: [{ introduced: '5.0.0' }, { fixed: '5.0.1' }] },
+          ],
+        },
+      ],
     });
     expect(evaluate(e, '1.0.1')).toEqual({ affected: true, fixed: '5.0.1' });
     expect(evaluate(e, '1.0.2')).toEqual({ affected: false });
@@ -70,22 +79,49 @@ describe('range evaluation', () => {
 describe('the index', () => {
   it('normalises names per ecosystem: PyPI (PEP 503), npm and Packagist case', () => {
     const index = new AdvisoryIndex();
-    index.add({ id: 'P', affected: [{ package: { ecosystem: 'PyPI', name: 'Zope.Interface' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }] }] }] }, 't');
+    index.add(
+      { id: 'P', affected: [{ package: { ecosystem: 'PyPI', name: 'Zope.Interface' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }] }] }] },
+      't',
+    );
     expect(index.lookup('PyPI', 'zope-interface')).toHaveLength(1);
     expect(index.lookup('PyPI', 'zope_interface')).toHaveLength(1);
   });
 
   it('keeps the release of distribution ecosystems and skips ecosystems it does not scan', () => {
     const index = new AdvisoryIndex();
-    index.add({ id: 'D', affected: [{ package: { ecosystem: 'Debian:12', name: 'glibc' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }] }] }, { package: { ecosystem: 'crates.io', name: 'x' }, ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }] }] }] }, 't');
+    index.add(
+      {
+        id: 'D',
+        affected: [
+          { package: { ecosystem: 'Debian:12', name: 'glibc' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }] }] },
+          { package: { ecosystem: 'crates.io', name: 'x' }, ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }] }] },
+        ],
+      },
+      't',
+    );
     expect(index.lookup('Debian', 'glibc')[0]).toMatchObject({ ecosystem: 'Debian', release: '12' });
     expect(index.lookup('crates.io', 'x')).toEqual([]);
   });
 
   it('skips withdrawn records; takes CVEs from aliases and upstream', () => {
     const index = new AdvisoryIndex();
-    index.add({ id: 'W', withdrawn: '2024-01-01T00:00:00Z', affected: [{ package: { ecosystem: 'npm', name: 'w' }, ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }] }] }] }, 't');
-    index.add({ id: 'DSA-1', upstream: ['CVE-2023-1', 'DLA-9'], aliases: ['CVE-2023-2'], affected: [{ package: { ecosystem: 'npm', name: 'a' }, ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }] }] }] }, 't');
+    index.add(
+      {
+        id: 'W',
+        withdrawn: '2024-01-01T00:00:00Z',
+        affected: [{ package: { ecosystem: 'npm', name: 'w' }, ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }] }] }],
+      },
+      't',
+    );
+    index.add(
+      {
+        id: 'DSA-1',
+        upstream: ['CVE-2023-1', 'DLA-9'],
+        aliases: ['CVE-2023-2'],
+        affected: [{ package: { ecosystem: 'npm', name: 'a' }, ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }] }] }],
+      },
+      't',
+    );
     expect(index.lookup('npm', 'w')).toEqual([]);
     expect(index.lookup('npm', 'a')[0]?.advisory.cves).toEqual(['CVE-2023-2', 'CVE-2023-1']);
     expect(index.advisories).toBe(1);
@@ -123,9 +159,13 @@ describe('severity', () => {
   });
 
   it('CVSS v3 first, then database_specific.severity, then per-package words, then CVSS v2', () => {
-    expect(advisorySeverity({ severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' }], database_specific: { severity: 'LOW' } })).toEqual({ severity: 'critical', score: 9.8 });
+    expect(
+      advisorySeverity({ severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' }], database_specific: { severity: 'LOW' } }),
+    ).toEqual({ severity: 'critical', score: 9.8 });
     expect(advisorySeverity({ severity: [], database_specific: { severity: 'MODERATE' } })).toEqual({ severity: 'moderate' });
-    expect(advisorySeverity({ severity: [{ type: 'CVSS_V4', score: 'CVSS:4.0/AV:N' }], database_specific: { severity: 'MEDIUM' } })).toEqual({ severity: 'moderate' });
+    expect(advisorySeverity({ severity: [{ type: 'CVSS_V4', score: 'CVSS:4.0/AV:N' }], database_specific: { severity: 'MEDIUM' } })).toEqual({
+      severity: 'moderate',
+    });
     expect(advisorySeverity({ affected: [{ ecosystem_specific: { severity: 'HIGH' } }] })).toEqual({ severity: 'high' });
     expect(advisorySeverity({ severity: [{ type: 'CVSS_V2', score: 'AV:N/AC:L/Au:N/C:C/I:C/A:C' }] })).toEqual({ severity: 'high', score: 10 });
     expect(advisorySeverity({ severity: [{ type: 'Ubuntu', score: 'medium' }] })).toEqual({ severity: 'moderate' });

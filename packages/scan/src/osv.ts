@@ -2,7 +2,6 @@
 // the OSV database unpacked, or the project's fixture), indexing their affected packages by
 // (ecosystem, normalised name), and deciding whether one installed version is affected.
 import fs from 'node:fs';
-import path from 'node:path';
 import { FileInputError, readTextBounded, walkFiles } from '@cf-lifecycle/files';
 import { LIMITS } from './limits.ts';
 import { advisorySeverity, type AdvisorySeverity, type SeverityOrUnknown } from './severity.ts';
@@ -57,7 +56,14 @@ class LoadedAdvisory implements Advisory {
 
   toJSON(): object {
     const { score } = this;
-    return { id: this.id, cves: this.cves, aliases: this.aliases, ...(this.summary ? { summary: this.summary } : {}), severity: this.severity, ...(score !== undefined ? { score } : {}) };
+    return {
+      id: this.id,
+      cves: this.cves,
+      aliases: this.aliases,
+      ...(this.summary ? { summary: this.summary } : {}),
+      severity: this.severity,
+      ...(score !== undefined ? { score } : {}),
+    };
   }
 }
 
@@ -164,7 +170,7 @@ export class AdvisoryIndex {
       this.skipped.push(`${file}: ${(err as Error).message}`);
       return;
     }
-    if (Array.isArray(doc)) doc.forEach((r, i) => this.add(r, `${file}[${i}]`));
+    if (Array.isArray(doc)) for (const [i, r] of doc.entries()) this.add(r, `${file}[${i}]`);
     else this.add(doc, file);
   }
 
@@ -275,7 +281,8 @@ export function evaluate(entry: AffectedPackage, version: string, parsed: Parsed
     if (installed === undefined) continue;
     for (const ev of range.events) {
       if (ev.kind !== 'fixed' || range.ordering.compare(installed, ev.parsed) >= 0) continue;
-      if (!lowest || (lowest.ordering === range.ordering && range.ordering.compare(ev.parsed, lowest.parsed) < 0)) lowest = { version: ev.version, parsed: ev.parsed, ordering: range.ordering };
+      if (!lowest || (lowest.ordering === range.ordering && range.ordering.compare(ev.parsed, lowest.parsed) < 0))
+        lowest = { version: ev.version, parsed: ev.parsed, ordering: range.ordering };
     }
   }
   return lowest ? { affected: true, fixed: lowest.version } : AFFECTED;

@@ -64,7 +64,10 @@ describe('checkSet', () => {
     const set = await checkSet({ droplet, embedded: doc({ stagingId: id }) });
     expect(set.status).toBe('mixed');
     expect(set.problems).toEqual([
-      { file: `${droplet}.metadata.json`, problem: `cannot be read: ${droplet}.metadata.json is too large: ${33 * 1024 * 1024} bytes, at most 32 MiB are read` },
+      {
+        file: `${droplet}.metadata.json`,
+        problem: `cannot be read: ${droplet}.metadata.json is too large: ${33 * 1024 * 1024} bytes, at most 32 MiB are read`,
+      },
       { file: `${droplet}.result.json.staging-id`, problem: 'does not hold a staging id (a UUID and a newline)' },
     ]);
   });

@@ -20,7 +20,20 @@ function expectEqual(ecosystem: string, a: string, b: string): void {
 
 describe('npm and Go: SemVer 2.0.0', () => {
   it('prereleases sort before the release, numeric identifiers numerically, then alphanumeric', () => {
-    expectAscending('npm', ['1.0.0-alpha', '1.0.0-alpha.1', '1.0.0-alpha.beta', '1.0.0-beta', '1.0.0-beta.2', '1.0.0-beta.11', '1.0.0-rc.1', '1.0.0', '1.0.1', '1.1.0', '1.10.0', '2.0.0']);
+    expectAscending('npm', [
+      '1.0.0-alpha',
+      '1.0.0-alpha.1',
+      '1.0.0-alpha.beta',
+      '1.0.0-beta',
+      '1.0.0-beta.2',
+      '1.0.0-beta.11',
+      '1.0.0-rc.1',
+      '1.0.0',
+      '1.0.1',
+      '1.1.0',
+      '1.10.0',
+      '2.0.0',
+    ]);
   });
 
   it('build metadata is ignored; large numbers compare exactly', () => {
@@ -29,7 +42,15 @@ describe('npm and Go: SemVer 2.0.0', () => {
   });
 
   it('Go: the v prefix, pseudo-versions before their release, +incompatible', () => {
-    expectAscending('Go', ['v0.0.0-20210101000000-abcdef123456', 'v0.0.0-20230101000000-abcdef123456', '0.1.0', 'v0.15.0', '0.17.0', 'v2.0.0+incompatible', 'v2.0.1']);
+    expectAscending('Go', [
+      'v0.0.0-20210101000000-abcdef123456',
+      'v0.0.0-20230101000000-abcdef123456',
+      '0.1.0',
+      'v0.15.0',
+      '0.17.0',
+      'v2.0.0+incompatible',
+      'v2.0.1',
+    ]);
     expectEqual('Go', 'v0.17.0', '0.17.0');
   });
 
@@ -42,8 +63,22 @@ describe('npm and Go: SemVer 2.0.0', () => {
 describe('PyPI: PEP 440', () => {
   it('dev < alpha < beta < rc < final < post, with dev and post variants', () => {
     expectAscending('PyPI', [
-      '1.0.dev0', '1.0.dev1', '1.0a1.dev1', '1.0a1', '1.0a2', '1.0b1', '1.0rc1', '1.0rc1.post1',
-      '1.0', '1.0+local.1', '1.0.post1.dev1', '1.0.post1', '1.0.post2', '1.0.1', '1.1.dev0', '1.1',
+      '1.0.dev0',
+      '1.0.dev1',
+      '1.0a1.dev1',
+      '1.0a1',
+      '1.0a2',
+      '1.0b1',
+      '1.0rc1',
+      '1.0rc1.post1',
+      '1.0',
+      '1.0+local.1',
+      '1.0.post1.dev1',
+      '1.0.post1',
+      '1.0.post2',
+      '1.0.1',
+      '1.1.dev0',
+      '1.1',
     ]);
   });
 
@@ -97,7 +132,19 @@ describe('Packagist: Composer', () => {
   });
 
   it('orders as PHP’s version_compare on the normalised versions', () => {
-    expectAscending('Packagist', ['1.8.3', '1.8.4', '2.0.0-dev', '2.0.0-alpha1', '2.0.0-beta', '2.0.0-RC1', '2.0.0', '2.0.0-patch1', 'v2.1.0', '2.1.1', '2.1.10']);
+    expectAscending('Packagist', [
+      '1.8.3',
+      '1.8.4',
+      '2.0.0-dev',
+      '2.0.0-alpha1',
+      '2.0.0-beta',
+      '2.0.0-RC1',
+      '2.0.0',
+      '2.0.0-patch1',
+      'v2.1.0',
+      '2.1.1',
+      '2.1.10',
+    ]);
     expectEqual('Packagist', 'v2.1.0', '2.1.0.0');
     expectEqual('Packagist', '2.1', '2.1.0');
   });
@@ -105,7 +152,19 @@ describe('Packagist: Composer', () => {
 
 describe('Maven: ComparableVersion', () => {
   it('qualifiers: alpha < beta < milestone < rc < snapshot < release < sp < others', () => {
-    expectAscending('Maven', ['1.0-alpha-1', '1.0-alpha-2', '1.0-beta-1', '1.0-milestone-1', '1.0-rc-1', '1.0-SNAPSHOT', '1.0', '1.0-sp-1', '1.0-abc', '1.0-xyz', '1.0.1']);
+    expectAscending('Maven', [
+      '1.0-alpha-1',
+      '1.0-alpha-2',
+      '1.0-beta-1',
+      '1.0-milestone-1',
+      '1.0-rc-1',
+      '1.0-SNAPSHOT',
+      '1.0',
+      '1.0-sp-1',
+      '1.0-abc',
+      '1.0-xyz',
+      '1.0.1',
+    ]);
   });
 
   it('short forms and aliases: a1 = alpha-1, cr = rc, ga = final = release = ""', () => {

@@ -73,7 +73,8 @@ export async function ensureStack(opts: EnsureStackOptions = {}): Promise<Stack>
   }
   if (!isRoot()) {
     throw new StackError(
-      `building the ${plan.name} stack (${plan.profile}) needs root (mmdebstrap --mode=root): run as root, or pass --stack PATH with a built stack tarball or directory`,
+      `building the ${plan.name} stack (${plan.profile}) needs root (mmdebstrap --mode=root): ` +
+        'run as root, or pass --stack PATH with a built stack tarball or directory',
     );
   }
   try {
@@ -172,7 +173,11 @@ async function build(plan: Plan, report: Reporter, signal?: AbortSignal): Promis
     fs.renameSync(work, plan.dir);
     const stack = readStackDir(plan.dir);
     if (!stack) throw new StackError(`${plan.dir} is incomplete after the build: remove it and retry`);
-    report('done', `built ${base} in ${seconds(Date.now() - started)} (mmdebstrap ${seconds(bootstrapped - started)}, tarball ${seconds(compressed - bootstrapped)})`, 100);
+    report(
+      'done',
+      `built ${base} in ${seconds(Date.now() - started)} (mmdebstrap ${seconds(bootstrapped - started)}, tarball ${seconds(compressed - bootstrapped)})`,
+      100,
+    );
     return stack;
   } catch (error) {
     try {

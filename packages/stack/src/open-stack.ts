@@ -102,7 +102,8 @@ async function openTarball(tarball: string, opts: EnsureStackOptions, report: Re
     report('cached', `${path.basename(tarball)} is already extracted in ${dir}`, 100);
     return cached;
   }
-  if (!isRoot()) throw new StackError(`extracting ${tarball} needs root (it holds files of several owners and device files): run as root, or pass its extracted directory`);
+  if (!isRoot())
+    throw new StackError(`extracting ${tarball} needs root (it holds files of several owners and device files): run as root, or pass its extracted directory`);
   try {
     fs.mkdirSync(stacks, { recursive: true });
   } catch (error) {
@@ -117,7 +118,10 @@ async function openTarball(tarball: string, opts: EnsureStackOptions, report: Re
     try {
       const rootfsDir = path.join(work, 'rootfs');
       report('extract', `extracting ${path.basename(tarball)}`, 20);
-      await extractTarball(tarball, rootfsDir, { signal: opts.signal, onFraction: (fraction) => report('extract', `extracting ${path.basename(tarball)}`, 20 + fraction * 75) });
+      await extractTarball(tarball, rootfsDir, {
+        signal: opts.signal,
+        onFraction: (fraction) => report('extract', `extracting ${path.basename(tarball)}`, 20 + fraction * 75),
+      });
       if (!fs.existsSync(path.join(rootfsDir, 'etc', 'passwd'))) {
         throw new StackError(`${tarball} is not a root filesystem (it has no etc/passwd): pass a stack tarball`);
       }

@@ -51,7 +51,28 @@ describe('the package list', () => {
     const sources = readSources();
     expect(fs.existsSync(sources.listFile)).toBe(true);
     const minimal = profilePackages(sources.list, 'minimal');
-    for (const name of ['bash', 'coreutils', 'tar', 'ca-certificates', 'curl', 'git', 'python3', 'locales', 'tzdata', 'jq', 'unzip', 'zip', 'wget', 'procps', 'netcat-openbsd', 'xz-utils', 'bzip2', 'less', 'libyaml-0-2', 'tini']) {
+    for (const name of [
+      'bash',
+      'coreutils',
+      'tar',
+      'ca-certificates',
+      'curl',
+      'git',
+      'python3',
+      'locales',
+      'tzdata',
+      'jq',
+      'unzip',
+      'zip',
+      'wget',
+      'procps',
+      'netcat-openbsd',
+      'xz-utils',
+      'bzip2',
+      'less',
+      'libyaml-0-2',
+      'tini',
+    ]) {
       expect(minimal).toContain(name);
     }
     expect(sources.list.suite).toBe('bookworm');

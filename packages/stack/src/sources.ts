@@ -33,7 +33,8 @@ export function stackSourceDir(): string {
 export function readSources(dir = stackSourceDir()): StackSources {
   const paths = Object.fromEntries(Object.entries(FILES).map(([key, file]) => [key, path.join(dir, file)])) as Record<keyof typeof FILES, string>;
   for (const file of Object.values(paths)) {
-    if (!fs.existsSync(file)) throw new StackError(`the stack's build files are incomplete: ${file} is missing (set CF_STACK_SOURCE_DIR to the repository's rootfs/ directory)`);
+    if (!fs.existsSync(file))
+      throw new StackError(`the stack's build files are incomplete: ${file} is missing (set CF_STACK_SOURCE_DIR to the repository's rootfs/ directory)`);
   }
   const list = parsePackageList(fs.readFileSync(paths.listFile, 'utf8'), paths.listFile);
   return { dir, list, ...paths };

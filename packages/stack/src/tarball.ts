@@ -95,7 +95,7 @@ export async function createTarball(rootfsDir: string, target: string, options: 
 /** sha256 of a file, streamed. */
 export async function sha256File(file: string, onFraction?: OnFraction): Promise<string> {
   const meter = new Meter(fs.statSync(file).size, onFraction);
-  await pipeline(fs.createReadStream(file), meter, async function* (source) {
+  await pipeline(fs.createReadStream(file), meter, async (source: AsyncIterable<Buffer>) => {
     for await (const _ of source) {
       // drain
     }
@@ -136,5 +136,6 @@ export async function extractTarball(tarball: string, destDir: string, options: 
     throw new StackError(`${tarball} is not a readable stack tarball (${(error as Error).message}): pass a .tar.gz of a root filesystem`);
   }
   const code = await exited;
-  if (code !== 0) throw new StackError(`${tarball} could not be extracted (tar exit ${code}: ${stderr.trim().split('\n').pop() ?? ''}): pass a .tar.gz of a root filesystem`);
+  if (code !== 0)
+    throw new StackError(`${tarball} could not be extracted (tar exit ${code}: ${stderr.trim().split('\n').pop() ?? ''}): pass a .tar.gz of a root filesystem`);
 }

@@ -199,7 +199,10 @@ export function parseNumber(block: Buffer, offset: number, width: number): numbe
     for (let i = 1; i < width; i++) value = value * 256 + field[i]!;
     return value;
   }
-  const text = field.toString('latin1').replace(/[\u0000 ]+$/, '').replace(/^[\u0000 ]+/, '');
+  const text = field
+    .toString('latin1')
+    .replace(/[\u0000 ]+$/, '')
+    .replace(/^[\u0000 ]+/, '');
   if (text === '') return 0;
   if (!/^[0-7]+$/.test(text)) throw new TarFormatError(`invalid number ${JSON.stringify(text)} in a tar header`);
   return parseInt(text, 8);

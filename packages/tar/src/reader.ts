@@ -33,9 +33,12 @@ class ByteSource {
   private readonly iterator: AsyncIterator<Buffer>;
 
   constructor(source: AsyncIterable<Buffer> | Iterable<Buffer>) {
-    this.iterator = Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : (async function* () {
-      yield* source;
-    })();
+    this.iterator =
+      Symbol.asyncIterator in source
+        ? source[Symbol.asyncIterator]()
+        : (async function* () {
+            yield* source;
+          })();
   }
 
   private async fill(wanted: number): Promise<void> {
@@ -116,7 +119,8 @@ export async function* readTar(source: AsyncIterable<Buffer> | Iterable<Buffer>,
       if (!Number.isSafeInteger(size) || size < 0) throw new TarFormatError(`invalid entry size at byte ${src.position - BLOCK}`);
       if (typeflag === 'x' || typeflag === 'g' || typeflag === 'L' || typeflag === 'K') {
         // Read whole into memory: bounded, whatever the header claims.
-        if (rawSize > maxHeaderBytes) throw new TarFormatError(`an extended header of ${rawSize} bytes at byte ${src.position - BLOCK} (at most ${maxHeaderBytes})`);
+        if (rawSize > maxHeaderBytes)
+          throw new TarFormatError(`an extended header of ${rawSize} bytes at byte ${src.position - BLOCK} (at most ${maxHeaderBytes})`);
         const body = await src.read(rawSize);
         if (body.length < rawSize) throw new TarFormatError('unexpected end of tar archive (in the middle of an entry)');
         await src.skip(padding(rawSize));

@@ -28,7 +28,10 @@ const items: TarItem[] = [
   { header: { ...base, path: 'app/hard', type: 'hardlink', linkname: 'app/hello.txt' } },
   { header: { ...base, path: 'app/ünïcödé', type: 'file', size: 3 }, content: Buffer.from('abc') },
   { header: { ...base, path: longDir, type: 'dir', mode: 0o755 } },
-  { header: { ...base, path: `${longDir}/file-in-a-deep-dir`, type: 'file', size: 1000 }, content: () => Readable.from([Buffer.alloc(600, 1), Buffer.alloc(400, 2)]) },
+  {
+    header: { ...base, path: `${longDir}/file-in-a-deep-dir`, type: 'file', size: 1000 },
+    content: () => Readable.from([Buffer.alloc(600, 1), Buffer.alloc(400, 2)]),
+  },
   { header: { ...base, path: veryLong, type: 'file', size: 2, mode: 0o755 }, content: Buffer.from('hi') },
   { header: { ...base, path: 'app/long-target', type: 'symlink', mode: 0o777, linkname: `/${'t'.repeat(150)}` } },
 ];

@@ -4,7 +4,6 @@
 // devices. Sockets are skipped, as GNU tar skips them. Nothing is copied first: file contents go
 // from their descriptor straight into the sink's buffers. Headers come from the shared encoder.
 import fs from 'node:fs';
-import path from 'node:path';
 import { BLOCK, encodeHeader, padding, type EncodableHeader } from './header.ts';
 
 export interface TarOptions {
@@ -119,7 +118,10 @@ export async function writeTar(tree: TarTree, out: TarSink, opts: TarOptions = {
       return i === -1 ? first.length : i;
     };
     // A stable sort: everything else keeps its order.
-    top = top.map((t, i) => ({ t, i })).sort((a, b) => rank(a.t.name) - rank(b.t.name) || a.i - b.i).map(({ t }) => t);
+    top = top
+      .map((t, i) => ({ t, i }))
+      .sort((a, b) => rank(a.t.name) - rank(b.t.name) || a.i - b.i)
+      .map(({ t }) => t);
   }
   const dot = Buffer.from('.');
   for (const { name, full } of top) await entry(full, join(dot, name), fs.lstatSync(full));

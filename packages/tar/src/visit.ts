@@ -16,6 +16,7 @@ export interface TarVisitor {
   /** Called for each regular file; return true to receive its content. */
   want(entry: VisitedEntry): boolean;
   /** The content of an entry `want` asked for; return true to stop reading the archive. */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a visitor that returns nothing reads on
   content(entry: VisitedEntry, data: Buffer): boolean | void;
 }
 

@@ -72,7 +72,12 @@ export async function packageDroplet(config: BuilderConfig, plan: StagingPlan): 
   } catch (err) {
     throw new StagingError(`Failed to create output build artifacts cache dir: ${goPathError('mkdir', path.dirname(config.outputBuildArtifactsCache), err)}`);
   }
-  const cache = await archive({ dir: config.buildArtifactsCacheDir }, config.outputBuildArtifactsCache, config, (d) => `Failed to compress build artifacts: ${d}`);
+  const cache = await archive(
+    { dir: config.buildArtifactsCacheDir },
+    config.outputBuildArtifactsCache,
+    config,
+    (d) => `Failed to compress build artifacts: ${d}`,
+  );
   // Both archives are complete; they take their names only when the caller commits the whole set (a
   // failure before that leaves neither).
   return { droplet, cache };

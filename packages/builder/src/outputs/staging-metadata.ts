@@ -50,7 +50,8 @@ export function readStackInfo(env: NodeJS.ProcessEnv, files = STACK_VERSION_FILE
   for (const file of files) {
     try {
       const doc = JSON.parse(readTextBounded(file, { maxBytes: STACK_FILE_LIMIT })) as Record<string, unknown>;
-      if (typeof doc.name === 'string') return { ...doc, name: doc.name, version: typeof doc.version === 'string' ? doc.version : undefined, source: 'version-file' };
+      if (typeof doc.name === 'string')
+        return { ...doc, name: doc.name, version: typeof doc.version === 'string' ? doc.version : undefined, source: 'version-file' };
     } catch {
       // not this one
     }
@@ -79,10 +80,18 @@ export function appDigest(dir: string): { digest: string; files: number } {
         outer.update(`d ${mode} `).update(relPath).update('\n');
         walk(child, relPath);
       } else if (stat.isSymbolicLink()) {
-        outer.update('l ').update(relPath).update(' -> ').update(fs.readlinkSync(child, { encoding: 'buffer' })).update('\n');
+        outer
+          .update('l ')
+          .update(relPath)
+          .update(' -> ')
+          .update(fs.readlinkSync(child, { encoding: 'buffer' }))
+          .update('\n');
       } else if (stat.isFile()) {
         files += 1;
-        outer.update(`f ${mode} `).update(relPath).update(` ${hashFile(child)}\n`);
+        outer
+          .update(`f ${mode} `)
+          .update(relPath)
+          .update(` ${hashFile(child)}\n`);
       } else {
         outer.update('o ').update(relPath).update('\n');
       }

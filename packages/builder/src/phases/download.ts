@@ -1,6 +1,3 @@
-// Downloading URL buildpacks into the download directory (CONTRACT §2.6): zip files over HTTP(S),
-// anything else cloned with the real `git` CLI.
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

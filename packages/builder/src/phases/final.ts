@@ -8,7 +8,8 @@ import { runningScript, setActivity } from '../staging-timeout.ts';
 import { exists } from './resolve.ts';
 
 export const MULTI_BUILDPACK_WARNING =
-  'Warning: the last buildpack is not compatible with multi-buildpack apps and cannot make use of any dependencies supplied by the buildpacks specified before it';
+  'Warning: the last buildpack is not compatible with multi-buildpack apps and cannot make use of any dependencies ' +
+  'supplied by the buildpacks specified before it';
 
 export async function runFinalStep(config: BuilderConfig, plan: StagingPlan, root: string): Promise<void> {
   const cache = `${config.buildArtifactsCacheDir}/final`;

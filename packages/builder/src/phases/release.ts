@@ -77,7 +77,11 @@ export async function collectProcesses(config: BuilderConfig, plan: StagingPlan,
     processes = mergeProcesses(processes, finalLaunch);
   } else {
     setActivity(runningScript('bin/release', plan.finalKey));
-    const release = await runScript(`${finalRoot}/bin/release`, [config.buildDir], { capture: 'stdout', captureLimit: RELEASE_OUTPUT_LIMIT, killOnOverflow: true });
+    const release = await runScript(`${finalRoot}/bin/release`, [config.buildDir], {
+      capture: 'stdout',
+      captureLimit: RELEASE_OUTPUT_LIMIT,
+      killOnOverflow: true,
+    });
     // Checked first: an endless release is ended (SIGKILL) as soon as it passes the limit.
     if (release.overflowed) throw new ReleaseFailedError(`buildpack's release output invalid: output larger than ${RELEASE_OUTPUT_LIMIT} bytes`);
     if (release.failure !== undefined) throw new ReleaseFailedError(release.failure);

@@ -19,10 +19,10 @@ const S_IFLNK = 0o120000;
 const S_IFDIR = 0o040000;
 const S_IFREG = 0o100000;
 const SPECIAL_TYPES: Record<number, string> = {
-  0o010000: 'a fifo',
-  0o020000: 'a character device',
-  0o060000: 'a block device',
-  0o140000: 'a socket',
+  2401: 'a fifo',
+  4802: 'a character device',
+  14406: 'a block device',
+  26411: 'a socket',
 };
 /** Longer symlink targets than PATH_MAX are not symlinks anyone made. */
 const MAX_LINK_TARGET = 4096;
@@ -55,7 +55,10 @@ export function sniffContentType(file: string): string {
   if (starts([0x1f, 0x8b, 0x08])) return 'application/x-gzip';
   if (starts([0x25, 0x50, 0x44, 0x46, 0x2d])) return 'application/pdf';
   if (starts([0x89, 0x50, 0x4e, 0x47])) return 'image/png';
-  const text = b.toString('latin1').replace(/^[\t\n\x0c\r ]+/, '').toLowerCase();
+  const text = b
+    .toString('latin1')
+    .replace(/^[\t\n\x0c\r ]+/, '')
+    .toLowerCase();
   if (/^(<!doctype html|<html|<head|<body|<script|<title|<p[ >]|<h1|<div|<br|<table|<a[ >])/.test(text)) return 'text/html; charset=utf-8';
   if (text.startsWith('<?xml')) return 'text/xml; charset=utf-8';
   if (b.some((byte) => byte <= 0x08 || byte === 0x0b || (byte >= 0x0e && byte <= 0x1a) || (byte >= 0x1c && byte <= 0x1f))) return 'application/octet-stream';
@@ -70,7 +73,9 @@ const oneLine = (text: string): string => text.replace(/[\u0000-\u001f\u007f]/g,
 
 function openZip(file: string): Promise<yauzl.ZipFile> {
   return new Promise((resolve, reject) =>
-    yauzl.open(file, { lazyEntries: true, autoClose: false, strictFileNames: false, validateEntrySizes: true }, (err, zip) => (err ? reject(err) : resolve(zip!))),
+    yauzl.open(file, { lazyEntries: true, autoClose: false, strictFileNames: false, validateEntrySizes: true }, (err, zip) =>
+      err ? reject(err) : resolve(zip!),
+    ),
   );
 }
 
@@ -85,7 +90,11 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
 }
 
 /** Calls `visit` for each central directory entry, one at a time, and resolves after the last. */
-async function eachEntry(file: string, visit: (zip: yauzl.ZipFile, entry: yauzl.Entry) => Promise<void> | void, before?: (zip: yauzl.ZipFile) => void): Promise<void> {
+async function eachEntry(
+  file: string,
+  visit: (zip: yauzl.ZipFile, entry: yauzl.Entry) => Promise<void> | void,
+  before?: (zip: yauzl.ZipFile) => void,
+): Promise<void> {
   const zip = await openZip(file);
   try {
     before?.(zip);
@@ -207,7 +216,7 @@ async function extractEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, dest: string
   const name = entry.fileName;
   if (name.includes('\0')) throw new ZipExtractError(`illegal file path in zip: ${quote(name)}`);
   const kind = kindOf(entry);
-  const perm = ((entry.externalFileAttributes >>> 16) & 0o777) || (kind === 'dir' ? 0o755 : 0o644);
+  const perm = (entry.externalFileAttributes >>> 16) & 0o777 || (kind === 'dir' ? 0o755 : 0o644);
   const rel = name.replace(/\/+$/, '');
   if (rel === '' || rel === '.') {
     if (kind === 'dir') return;
@@ -225,7 +234,8 @@ async function extractEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, dest: string
     return;
   }
   if (kind === 'symlink') {
-    if (entry.uncompressedSize > MAX_LINK_TARGET) throw new ZipExtractError(`illegal symlink in zip: ${quote(name)} has a target longer than ${MAX_LINK_TARGET} bytes`);
+    if (entry.uncompressedSize > MAX_LINK_TARGET)
+      throw new ZipExtractError(`illegal symlink in zip: ${quote(name)} has a target longer than ${MAX_LINK_TARGET} bytes`);
     const linkTarget = await readAll(await openEntry(zip, entry));
     if (linkTarget === '' || linkTarget.includes('\0') || !linkStaysInside(dest, parent, linkTarget)) {
       throw new ZipExtractError(`illegal symlink in zip: ${quote(name)} -> ${quote(linkTarget)} leads outside the destination`);

@@ -30,7 +30,8 @@ async function stagedStack(droplet: string, log: Logger): Promise<Stack> {
       onProgress: (e) => log.progress(e.phase, e.message, e.percent),
     });
     log.done();
-    if (stack.version && found.version !== stack.version) log.warn(`the droplet was staged on ${stack.name} ${stack.version}; exporting on ${found.name} ${found.version}`);
+    if (stack.version && found.version !== stack.version)
+      log.warn(`the droplet was staged on ${stack.name} ${stack.version}; exporting on ${found.name} ${found.version}`);
     return found;
   } catch (err) {
     log.done();
@@ -59,7 +60,11 @@ export async function exportImage(droplet: string, opts: { stack?: string; outpu
   checkInputFile(droplet, 'the droplet', `${droplet}: no such droplet file (stage one with \`droplet stage\`)`);
   const stack = opts.stack !== undefined ? await resolveStack(opts.stack, log) : await stagedStack(droplet, log);
   const result = await oci(
-    exportCommand(droplet, { stack, lifecycleDir: lifecycleDir(), output: opts.output, ...(opts.tag ? { tag: opts.tag } : {}), ...(opts.layout ? { layout: opts.layout } : {}) }, { info: (m) => log.info(m) }),
+    exportCommand(
+      droplet,
+      { stack, lifecycleDir: lifecycleDir(), output: opts.output, ...(opts.tag ? { tag: opts.tag } : {}), ...(opts.layout ? { layout: opts.layout } : {}) },
+      { info: (m) => log.info(m) },
+    ),
   );
   log.info(`image ${result.reference} written to ${opts.output} (manifest ${result.manifestDigest})`);
   log.info(`layers: stack ${result.layers.stack}, lifecycle ${result.layers.lifecycle}, droplet ${result.layers.droplet}`);
@@ -74,7 +79,10 @@ export async function rebaseImage(image: string, opts: { stack: string; output?:
   return 0;
 }
 
-export function k8s(image: string, opts: { name: string; replicas: number; port: number; stackImage?: string; buildpack: string[]; healthCheckEndpoint?: string }): number {
+export function k8s(
+  image: string,
+  opts: { name: string; replicas: number; port: number; stackImage?: string; buildpack: string[]; healthCheckEndpoint?: string },
+): number {
   try {
     process.stdout.write(
       k8sManifests({

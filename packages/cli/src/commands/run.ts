@@ -40,7 +40,10 @@ export async function run(droplet: string, opts: RunOptions, log: Logger): Promi
   try {
     const home = mkdirVcap(path.join(ws, 'home'));
     await extractDroplet(droplet, home, listed);
-    log.info(`starting ${app.name}${opts.process ? ` (${opts.process})` : ''} on port ${opts.port}${stack ? ` in a ${stack.name} ${stack.version} container` : ' on the host (no container)'}`);
+    log.info(
+      `starting ${app.name}${opts.process ? ` (${opts.process})` : ''} on port ${opts.port}` +
+        (stack ? ` in a ${stack.name} ${stack.version} container` : ' on the host (no container)'),
+    );
     const launcherArgs = ['app', command, '{}'];
     let exited: Promise<{ exitCode: number | null; signal: NodeJS.Signals | null; oomKilled?: boolean }>;
     let stop: () => Promise<void>;

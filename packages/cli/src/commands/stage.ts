@@ -281,4 +281,3 @@ function readJson(file: string, maxBytes: number, what: string): Record<string, 
 function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
-

@@ -1,7 +1,8 @@
 // The HTTP check: GET -uri; healthy on any 2xx status (Diego's tool accepts only 200; an app that
-// answers its health endpoint with 204 No Content is healthy by any reasonable reading). Redirects are followed, up to 10, like Go's http.Client does, so an endpoint
-// that redirects to a page answering 200 passes as it does on Diego. `-timeout` bounds the whole
-// exchange, redirects and body included.
+// answers its health endpoint with 204 No Content is healthy by any reasonable reading). Redirects
+// are followed, up to 10, like Go's http.Client does, so an endpoint that redirects to a page
+// answering 200 passes as it does on Diego. `-timeout` bounds the whole exchange, redirects and body
+// included.
 import http from 'node:http';
 import https from 'node:https';
 import type { Target } from '../config.ts';
@@ -60,7 +61,8 @@ export function httpCheck(target: Target, uri: string): Check {
         try {
           req = (url.protocol === 'https:' ? https : http).request(url, options);
         } catch (err) {
-          return settle(redirects === 0 ? httpRequestInvalid(target, uri) : httpRequestFailed(target, uri, errorReason(err)));
+          settle(redirects === 0 ? httpRequestInvalid(target, uri) : httpRequestFailed(target, uri, errorReason(err)));
+          return;
         }
         request = req;
         // Only the latest request of a redirect chain speaks for the check.

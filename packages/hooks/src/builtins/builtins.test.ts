@@ -5,7 +5,7 @@ import path from 'node:path';
 import { cycloneDx, purlOf, type Dependency, type Ecosystem } from '@cf-lifecycle/sbom';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HookDeniedError, loadHooks, runHooks, type HookDefinition } from '../index.ts';
-import { CapturedLog, event, scratch, writeFile } from '../testing/support.ts';
+import { CapturedLog, event, scratch, writeFile } from '../../../../test/helpers/hooks/support.ts';
 import { parseLicenseExpression, unacceptable } from './spdx-expression.ts';
 
 let dir: string;
@@ -81,15 +81,21 @@ describe('sbom', () => {
 
 describe('licenses', () => {
   it('deny list: denies naming the component and license (exit 227); OR alternatives may pass', async () => {
-    const hooks = await builtinHooks('hooks:\n  - { name: license-check, kind: builtin, builtin: licenses, phase: post-build, options: { deny: [GPL-3.0-only, AGPL-3.0-only] } }\n');
+    const hooks = await builtinHooks(
+      'hooks:\n  - { name: license-check, kind: builtin, builtin: licenses, phase: post-build, options: { deny: [GPL-3.0-only, AGPL-3.0-only] } }\n',
+    );
     const { error, records } = await run(hooks, generatedSbom(APP_DEPS));
     expect(error!.exitCode).toBe(227);
     expect(error!.message).toBe("Staging denied by hook 'license-check' (post-build): GPL-3.0-only is not allowed (gpl-only-lib@2.1.0)");
-    expect(records[0]!.findings).toEqual([{ id: 'license:pkg:npm/gpl-only-lib@2.1.0', severity: 'high', summary: 'gpl-only-lib@2.1.0: GPL-3.0-only is not allowed' }]);
+    expect(records[0]!.findings).toEqual([
+      { id: 'license:pkg:npm/gpl-only-lib@2.1.0', severity: 'high', summary: 'gpl-only-lib@2.1.0: GPL-3.0-only is not allowed' },
+    ]);
   });
 
   it('allow list: everything else is refused, components without license data too by default', async () => {
-    const hooks = await builtinHooks('hooks:\n  - { name: licenses, kind: builtin, phase: post-build, policy: advisory, options: { allow: [mit, Apache-2.0] } }\n');
+    const hooks = await builtinHooks(
+      'hooks:\n  - { name: licenses, kind: builtin, phase: post-build, policy: advisory, options: { allow: [mit, Apache-2.0] } }\n',
+    );
     const { error, records } = await run(hooks, generatedSbom(APP_DEPS));
     expect(error).toBeUndefined();
     expect(records[0]!.outcome).toBe('deny');
@@ -117,18 +123,29 @@ describe('licenses', () => {
         specVersion: '1.5',
         components: [
           { type: 'library', name: 'a', version: '1', licenses: [{ license: { id: 'MIT' } }] },
-          { type: 'library', name: 'b', version: '2', licenses: [{ license: { name: 'Custom EULA' } }], components: [{ type: 'library', name: 'b-inner', version: '3', licenses: [{ expression: 'GPL-2.0-only WITH Classpath-exception-2.0' }] }] },
+          {
+            type: 'library',
+            name: 'b',
+            version: '2',
+            licenses: [{ license: { name: 'Custom EULA' } }],
+            components: [{ type: 'library', name: 'b-inner', version: '3', licenses: [{ expression: 'GPL-2.0-only WITH Classpath-exception-2.0' }] }],
+          },
         ],
       }),
     );
-    const hooks = await builtinHooks('hooks:\n  - { name: licenses, kind: builtin, phase: post-build, policy: advisory, options: { allow: [MIT, GPL-2.0-only WITH Classpath-exception-2.0] } }\n');
+    const hooks = await builtinHooks(
+      'hooks:\n  - { name: licenses, kind: builtin, phase: post-build, policy: advisory, options: { allow: [MIT, GPL-2.0-only WITH Classpath-exception-2.0] } }\n',
+    );
     const { records } = await run(hooks, sbom);
     expect(records[0]!.findings.map((f) => f.summary)).toEqual(['b@2: Custom EULA is not allowed']);
   });
 });
 
 describe('SPDX expressions', () => {
-  const allowOnly = (...ids: string[]) => (id: string) => ids.includes(id);
+  const allowOnly =
+    (...ids: string[]) =>
+    (id: string) =>
+      ids.includes(id);
   it.each([
     ['MIT', ['MIT'], []],
     ['GPL-3.0-only', ['MIT'], ['GPL-3.0-only']],
@@ -147,18 +164,28 @@ describe('SPDX expressions', () => {
 describe('vulnerabilities', () => {
   const OSV = path.resolve(import.meta.dirname, '..', '..', '..', '..', 'buildpacks-fixtures', 'hooks', 'osv');
   const hooks = (threshold: string, policy = 'required') =>
-    builtinHooks(`hooks:\n  - { name: vulnerabilities, kind: builtin, phase: post-build, policy: ${policy}, options: { osv: ${OSV}, threshold: ${threshold} } }\n`);
+    builtinHooks(
+      `hooks:\n  - { name: vulnerabilities, kind: builtin, phase: post-build, policy: ${policy}, options: { osv: ${OSV}, threshold: ${threshold} } }\n`,
+    );
   const VULNERABLE = [dep('npm', 'express', '4.19.2', ['MIT']), dep('npm', 'lodash', '4.17.15', ['MIT'])];
 
   it('denies at or above the threshold (exit 227), naming the advisory and the package', async () => {
     const { error, records } = await run(await hooks('high'), generatedSbom(VULNERABLE));
     expect(error!.exitCode).toBe(227);
-    expect(error!.message).toBe("Staging denied by hook 'vulnerabilities' (post-build): high vulnerability GHSA-35jh-r3h4-6jhm (CVE-2021-23337) in lodash@4.17.15");
+    expect(error!.message).toBe(
+      "Staging denied by hook 'vulnerabilities' (post-build): high vulnerability GHSA-35jh-r3h4-6jhm (CVE-2021-23337) in lodash@4.17.15",
+    );
     expect(records[0]!.findings).toHaveLength(2);
-    expect(records[0]!.findings).toEqual(expect.arrayContaining([
-      { id: 'GHSA-29mw-wpgm-hmr9', severity: 'moderate', summary: 'lodash@4.17.15: Regular Expression Denial of Service (ReDoS) in lodash (CVE-2020-28500); fixed in 4.17.21' },
-      { id: 'GHSA-35jh-r3h4-6jhm', severity: 'high', summary: 'lodash@4.17.15: Command Injection in lodash (CVE-2021-23337); fixed in 4.17.21' },
-    ]));
+    expect(records[0]!.findings).toEqual(
+      expect.arrayContaining([
+        {
+          id: 'GHSA-29mw-wpgm-hmr9',
+          severity: 'moderate',
+          summary: 'lodash@4.17.15: Regular Expression Denial of Service (ReDoS) in lodash (CVE-2020-28500); fixed in 4.17.21',
+        },
+        { id: 'GHSA-35jh-r3h4-6jhm', severity: 'high', summary: 'lodash@4.17.15: Command Injection in lodash (CVE-2021-23337); fixed in 4.17.21' },
+      ]),
+    );
   });
 
   it('several at or above the threshold are all named', async () => {
@@ -186,10 +213,12 @@ describe('vulnerabilities', () => {
 
   it('refuses bad options when hooks load', async () => {
     await expect(builtinHooks('hooks:\n  - { name: vulnerabilities, kind: builtin, phase: post-build }\n')).rejects.toThrow(/needs option 'osv'/);
-    await expect(builtinHooks(`hooks:\n  - { name: vulnerabilities, kind: builtin, phase: post-build, options: { osv: ${OSV}, threshold: severe } }\n`)).rejects.toThrow(
-      /option 'threshold' must be one of low, moderate, high, critical$/,
+    await expect(
+      builtinHooks(`hooks:\n  - { name: vulnerabilities, kind: builtin, phase: post-build, options: { osv: ${OSV}, threshold: severe } }\n`),
+    ).rejects.toThrow(/option 'threshold' must be one of low, moderate, high, critical$/);
+    await expect(builtinHooks('hooks:\n  - { name: vulnerabilities, kind: builtin, phase: post-build, options: { osv: nowhere } }\n')).rejects.toThrow(
+      /nowhere: no such file or directory$/,
     );
-    await expect(builtinHooks('hooks:\n  - { name: vulnerabilities, kind: builtin, phase: post-build, options: { osv: nowhere } }\n')).rejects.toThrow(/nowhere: no such file or directory$/);
   });
 });
 

@@ -1,9 +1,7 @@
 // SPDX license expressions (SPDX spec annex D): ids, `+`, `WITH <exception>`, AND, OR, parentheses.
 // Enough to decide whether a component's licensing satisfies an allow or deny list.
 
-export type LicenseNode =
-  | { kind: 'license'; id: string; exception?: string }
-  | { kind: 'and' | 'or'; left: LicenseNode; right: LicenseNode };
+export type LicenseNode = { kind: 'license'; id: string; exception?: string } | { kind: 'and' | 'or'; left: LicenseNode; right: LicenseNode };
 
 /** Parses an expression; text that is not one (a free-form license name) becomes a single license. */
 export function parseLicenseExpression(text: string): LicenseNode {

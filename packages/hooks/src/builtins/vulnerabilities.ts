@@ -26,7 +26,8 @@ export const vulnerabilities: Builtin = {
     const osv = path.resolve(baseDir, options.osv);
     if (!fs.existsSync(osv)) fail(`option 'osv': ${osv}: no such file or directory`);
     const threshold = options.threshold ?? 'high';
-    if (typeof threshold !== 'string' || !(SEVERITIES as readonly string[]).includes(threshold)) fail(`option 'threshold' must be one of ${SEVERITIES.join(', ')}`);
+    if (typeof threshold !== 'string' || !(SEVERITIES as readonly string[]).includes(threshold))
+      fail(`option 'threshold' must be one of ${SEVERITIES.join(', ')}`);
     return { osv, threshold };
   },
 
@@ -60,7 +61,10 @@ export const vulnerabilities: Builtin = {
     const message =
       blocking.length === 1
         ? `${first.severity} vulnerability ${label(first)}`
-        : `${blocking.length} vulnerabilities at or above ${threshold}: ${blocking.slice(0, MESSAGE_ITEMS).map((h) => `${h.severity} ${label(h)}`).join('; ')}${blocking.length > MESSAGE_ITEMS ? ` and ${blocking.length - MESSAGE_ITEMS} more` : ''}`;
+        : `${blocking.length} vulnerabilities at or above ${threshold}: ${blocking
+            .slice(0, MESSAGE_ITEMS)
+            .map((h) => `${h.severity} ${label(h)}`)
+            .join('; ')}${blocking.length > MESSAGE_ITEMS ? ` and ${blocking.length - MESSAGE_ITEMS} more` : ''}`;
     return { outcome: 'deny', message, findings };
   },
 };

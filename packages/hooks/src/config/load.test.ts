@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateCertificates } from '../../../../test/helpers/certs.ts';
 import { HookConfigError, loadHooks } from '../index.ts';
-import { scratch, script, writeFile } from '../testing/support.ts';
+import { scratch, script, writeFile } from '../../../../test/helpers/hooks/support.ts';
 
 let dir: string;
 let cleanup: () => void;
@@ -36,8 +36,20 @@ describe('-hooksDir', () => {
     writeFile(path.join(hooksDir(), 'post-build', '.hidden'), '');
     fs.mkdirSync(path.join(hooksDir(), '.git'));
     const hooks = await loadHooks({ hooksDir: hooksDir() });
-    expect(hooks.map((h) => `${h.phase}/${h.name}`)).toEqual(['pre-detect/check-bits', 'post-build/10-capture', 'post-build/z-scan', 'post-package/a-last-phase']);
-    expect(hooks[0]).toEqual({ name: 'check-bits', kind: 'exec', phase: 'pre-detect', path: path.join(hooksDir(), 'pre-detect', 'check-bits'), policy: 'required', timeoutMs: 60_000 });
+    expect(hooks.map((h) => `${h.phase}/${h.name}`)).toEqual([
+      'pre-detect/check-bits',
+      'post-build/10-capture',
+      'post-build/z-scan',
+      'post-package/a-last-phase',
+    ]);
+    expect(hooks[0]).toEqual({
+      name: 'check-bits',
+      kind: 'exec',
+      phase: 'pre-detect',
+      path: path.join(hooksDir(), 'pre-detect', 'check-bits'),
+      policy: 'required',
+      timeoutMs: 60_000,
+    });
   });
 
   it('no options, no hooks', async () => {
@@ -50,7 +62,9 @@ describe('-hooksDir', () => {
 
   it('refuses a misspelled phase directory rather than skip its hooks', async () => {
     execIn('post_build', 'scan');
-    expect(await configError({ hooksDir: hooksDir() })).toBe(`Invalid hooks directory ${hooksDir()}: unknown phase directory 'post_build' (expected pre-detect, post-build, post-package)`);
+    expect(await configError({ hooksDir: hooksDir() })).toBe(
+      `Invalid hooks directory ${hooksDir()}: unknown phase directory 'post_build' (expected pre-detect, post-build, post-package)`,
+    );
   });
 
   it('refuses a file that is not executable', async () => {
@@ -105,8 +119,24 @@ hooks:
       const hooks = await loadHooks({ hooksConfig: file });
       expect(hooks).toEqual([
         { name: 'deps-capture', kind: 'exec', phase: 'post-build', path: path.join(dir, 'bin', 'deps-capture'), policy: 'advisory', timeoutMs: 90_000 },
-        { name: 'license-check', kind: 'builtin', builtin: 'licenses', phase: 'post-build', policy: 'required', timeoutMs: 60_000, options: { mode: 'deny', licenses: ['AGPL-3.0-only', 'GPL-3.0-only'], unknown: 'allow' } },
-        { name: 'sbom', kind: 'builtin', builtin: 'sbom', phase: 'post-package', policy: 'required', timeoutMs: 60_000, options: { output: path.join(dir, 'out', 'sbom.json') } },
+        {
+          name: 'license-check',
+          kind: 'builtin',
+          builtin: 'licenses',
+          phase: 'post-build',
+          policy: 'required',
+          timeoutMs: 60_000,
+          options: { mode: 'deny', licenses: ['AGPL-3.0-only', 'GPL-3.0-only'], unknown: 'allow' },
+        },
+        {
+          name: 'sbom',
+          kind: 'builtin',
+          builtin: 'sbom',
+          phase: 'post-package',
+          policy: 'required',
+          timeoutMs: 60_000,
+          options: { output: path.join(dir, 'out', 'sbom.json') },
+        },
         {
           name: 'scanner',
           kind: 'http',
@@ -125,7 +155,10 @@ hooks:
 
   it('JSON works too, as a bare list', async () => {
     writeFile(path.join(dir, 's'), 'a-secret-long-enough');
-    const file = config(JSON.stringify([{ name: 'h', kind: 'http', phase: 'pre-detect', url: 'http://127.0.0.1:1/x', secretFile: 's', policy: 'advisory' }]), 'hooks.json');
+    const file = config(
+      JSON.stringify([{ name: 'h', kind: 'http', phase: 'pre-detect', url: 'http://127.0.0.1:1/x', secretFile: 's', policy: 'advisory' }]),
+      'hooks.json',
+    );
     expect(await loadHooks({ hooksConfig: file })).toMatchObject([{ name: 'h', kind: 'http', phase: 'pre-detect', policy: 'advisory' }]);
   });
 
@@ -164,8 +197,14 @@ hooks:
     ['hooks:\n  - { name: licenses, kind: builtin, phase: post-build }', /needs either 'allow'\/'allowFile' or 'deny'\/'denyFile'$/],
     ['hooks:\n  - { name: licenses, kind: builtin, phase: post-build, options: { allow: [MIT], deny: [GPL-3.0-only] } }', /needs either/],
     ['hooks:\n  - { name: licenses, kind: builtin, phase: post-build, options: { allow: MIT } }', /option 'allow' must be a list of SPDX ids$/],
-    ['hooks:\n  - { name: licenses, kind: builtin, phase: post-build, options: { allowFile: nope.txt } }', /cannot read .*nope\.txt: no such file or directory$/],
-    ['hooks:\n  - { name: sbom, kind: builtin, phase: post-build }\n  - { name: sbom, kind: builtin, phase: post-build }', /hook 'sbom' \(post-build\) is listed twice$/],
+    [
+      'hooks:\n  - { name: licenses, kind: builtin, phase: post-build, options: { allowFile: nope.txt } }',
+      /cannot read .*nope\.txt: no such file or directory$/,
+    ],
+    [
+      'hooks:\n  - { name: sbom, kind: builtin, phase: post-build }\n  - { name: sbom, kind: builtin, phase: post-build }',
+      /hook 'sbom' \(post-build\) is listed twice$/,
+    ],
     ['hooks:\n  - { name: a, kind: exec, phase: post-build, path: a }\n  - { name: a, kind: exec, phase: post-build, path: a }', /is listed twice$/],
   ])('refuses %j', async (text, message) => {
     writeFile(path.join(dir, 's'), 'a-secret-long-enough');
@@ -177,10 +216,14 @@ hooks:
     execIn('post-build', 'scan');
     script(path.join(dir, 'other-scan'), 'exit 0');
     const file = config('hooks:\n  - { name: scan, kind: exec, phase: post-build, path: other-scan }\n');
-    expect(await configError({ hooksDir: hooksDir(), hooksConfig: file })).toBe(`Invalid hooks config ${file}: hook 'scan' (post-build) is also in ${hooksDir()}`);
+    expect(await configError({ hooksDir: hooksDir(), hooksConfig: file })).toBe(
+      `Invalid hooks config ${file}: hook 'scan' (post-build) is also in ${hooksDir()}`,
+    );
   });
 
   it('refuses a missing config file', async () => {
-    expect(await configError({ hooksConfig: path.join(dir, 'none.yml') })).toBe(`Invalid hooks config: cannot read ${path.join(dir, 'none.yml')}: no such file or directory`);
+    expect(await configError({ hooksConfig: path.join(dir, 'none.yml') })).toBe(
+      `Invalid hooks config: cannot read ${path.join(dir, 'none.yml')}: no such file or directory`,
+    );
   });
 });

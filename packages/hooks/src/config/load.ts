@@ -18,7 +18,8 @@ export async function loadHooks(opts: { hooksDir?: string; hooksConfig?: string 
   const fromConfig = new Set<string>();
   for (const { definition, explicit } of entries) {
     const k = key(definition);
-    if (fromConfig.has(k)) throw new HookConfigError(`Invalid hooks config ${opts.hooksConfig}: hook '${definition.name}' (${definition.phase}) is listed twice`);
+    if (fromConfig.has(k))
+      throw new HookConfigError(`Invalid hooks config ${opts.hooksConfig}: hook '${definition.name}' (${definition.phase}) is listed twice`);
     fromConfig.add(k);
     const inDir = hooks.get(k);
     if (definition.kind === 'exec' && definition.path === undefined) {
@@ -30,7 +31,8 @@ export async function loadHooks(opts: { hooksDir?: string; hooksConfig?: string 
       if (explicit.timeout) inDir.timeoutMs = definition.timeoutMs;
       continue;
     }
-    if (inDir) throw new HookConfigError(`Invalid hooks config ${opts.hooksConfig}: hook '${definition.name}' (${definition.phase}) is also in ${opts.hooksDir}`);
+    if (inDir)
+      throw new HookConfigError(`Invalid hooks config ${opts.hooksConfig}: hook '${definition.name}' (${definition.phase}) is also in ${opts.hooksDir}`);
     hooks.set(k, definition);
   }
   return [...hooks.values()].sort(byPhaseThenName);

@@ -14,9 +14,9 @@ export async function runBuiltinHook(hook: HookDefinition, payload: HookPayload)
     }, hook.timeoutMs);
   });
   try {
-    const run = builtin.run(payload, hook.options ?? {}, deadline.signal).catch(
-      (err: unknown): Verdict => ({ outcome: 'error', message: (err as Error)?.message ?? String(err), findings: [] }),
-    );
+    const run = builtin
+      .run(payload, hook.options ?? {}, deadline.signal)
+      .catch((err: unknown): Verdict => ({ outcome: 'error', message: (err as Error)?.message ?? String(err), findings: [] }));
     return await Promise.race([run, timedOut]);
   } finally {
     clearTimeout(timer);

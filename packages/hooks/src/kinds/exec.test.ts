@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HookDeniedError, HookExitCode, runHooks, type HookDefinition, type HookRecord } from '../index.ts';
-import { CapturedLog, alive, event, eventually, execHook, scratch, script } from '../testing/support.ts';
+import { CapturedLog, alive, event, eventually, execHook, scratch, script } from '../../../../test/helpers/hooks/support.ts';
 
 let dir: string;
 let cleanup: () => void;
@@ -46,7 +46,9 @@ describe('the event on stdin', () => {
     });
     expect(got.hook.deliveryId).toMatch(/^[0-9a-f-]{36}$/);
     expect(Date.parse(got.hook.sentAt)).toBeGreaterThan(0);
-    expect(records).toEqual([{ name: 'capture', phase: 'post-build', kind: 'exec', policy: 'required', durationMs: expect.any(Number), outcome: 'allow', findings: [] }]);
+    expect(records).toEqual([
+      { name: 'capture', phase: 'post-build', kind: 'exec', policy: 'required', durationMs: expect.any(Number), outcome: 'allow', findings: [] },
+    ]);
   });
 
   it('runs in the build directory with a trimmed environment: no app credentials', async () => {
@@ -90,7 +92,9 @@ describe('answers', () => {
   });
 
   it('a message on several lines becomes one line (it may be the last line of staging)', async () => {
-    const err = await denied(runHooks('post-build', [hook('multi', `echo '{"decision":"deny","message":"first\\nsecond\\r\\n\\tthird"}'`)], event(appDir), new CapturedLog()));
+    const err = await denied(
+      runHooks('post-build', [hook('multi', `echo '{"decision":"deny","message":"first\\nsecond\\r\\n\\tthird"}'`)], event(appDir), new CapturedLog()),
+    );
     expect(err.message).toBe("Staging denied by hook 'multi' (post-build): first second third");
   });
 
@@ -221,7 +225,12 @@ describe('policy: advisory', () => {
     ['error', 'exit 2', 'error', 'exit status 2'],
     ['malformed answer', 'echo "{"', 'malformed', undefined],
   ])('records a %s and goes on', async (_what, body, outcome, message) => {
-    const records = await runHooks('post-build', [hook('advice', body, { policy: 'advisory', timeoutMs: 300 }), hook('next', 'exit 0')], event(appDir), new CapturedLog());
+    const records = await runHooks(
+      'post-build',
+      [hook('advice', body, { policy: 'advisory', timeoutMs: 300 }), hook('next', 'exit 0')],
+      event(appDir),
+      new CapturedLog(),
+    );
     expect(records.map((r) => r.outcome)).toEqual([outcome, 'allow']);
     if (message) expect(records[0]!.message).toBe(message);
   });
@@ -231,7 +240,12 @@ describe('no hook can hang staging', () => {
   it('a background child holding stdout open is cut off shortly after the hook exits', async () => {
     const started = Date.now();
     // setsid puts the child in a new session, out of reach of the group kill; only the pipe grace helps.
-    const records = await runHooks('post-build', [hook('daemonizes', 'setsid sleep 30 & echo \'{"decision":"allow"}\'; exit 0')], event(appDir), new CapturedLog());
+    const records = await runHooks(
+      'post-build',
+      [hook('daemonizes', 'setsid sleep 30 & echo \'{"decision":"allow"}\'; exit 0')],
+      event(appDir),
+      new CapturedLog(),
+    );
     expect(records[0]!.outcome).toBe('allow');
     expect(Date.now() - started).toBeLessThan(5000);
   });

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCertificates, type TestCertificates } from '../../../../test/helpers/certs.ts';
 import { HookDeniedError, runHooks, signBody, type HookDefinition, type HookPolicy } from '../index.ts';
-import { CapturedLog, event, scratch, writeFile } from '../testing/support.ts';
-import { json, startHookServer, type HookServer } from '../testing/hook-server.ts';
+import { CapturedLog, event, scratch, writeFile } from '../../../../test/helpers/hooks/support.ts';
+import { json, startHookServer, type HookServer } from '../../../../test/helpers/hooks/hook-server.ts';
 
 const SECRET = 'a-shared-secret-of-enough-length';
 let dir: string;

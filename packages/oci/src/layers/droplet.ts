@@ -51,8 +51,6 @@ function byBytes(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
-
-
 /** Passes at most `max` bytes through; more is a gzip bomb (or a droplet far beyond any Cloud Foundry accepts). */
 class ByteCap extends Transform {
   private seen = 0;
@@ -149,7 +147,10 @@ export function dropletItems(members: Map<string, Member>, tarFile: string): Tar
       const existing = members.get(parent);
       if (!existing) members.set(parent, { header: { path: parent, type: 'dir', mode: 0o755, uid: 0, gid: 0, size: 0, mtime: 0 }, offset: 0 });
       else if (existing.header.type !== 'dir') {
-        throw new OciError(`the droplet contains ${JSON.stringify(rel)} under ${JSON.stringify(parent)}, which is not a directory (a ${existing.header.type}): refusing to export it`);
+        throw new OciError(
+          `the droplet contains ${JSON.stringify(rel)} under ${JSON.stringify(parent)}, ` +
+            `which is not a directory (a ${existing.header.type}): refusing to export it`,
+        );
       }
     }
   }

@@ -129,11 +129,18 @@ function readHeader(file: string): Buffer {
 async function hashTarball(tarball: string): Promise<{ digest: string; size: number; diffId: string }> {
   const compressed = new HashingStream();
   const uncompressed = new HashingStream();
-  await pipeline(fs.createReadStream(tarball), compressed, zlib.createGunzip(), new TarSniffer(tarball), uncompressed, async function* (source) {
-    for await (const _ of source) {
-      // drain
-    }
-  });
+  await pipeline(
+    fs.createReadStream(tarball),
+    compressed,
+    zlib.createGunzip(),
+    new TarSniffer(tarball),
+    uncompressed,
+    async (source: AsyncIterable<Buffer>) => {
+      for await (const _ of source) {
+        // drain
+      }
+    },
+  );
   return { digest: compressed.digest(), size: compressed.bytes, diffId: uncompressed.digest() };
 }
 
@@ -168,7 +175,13 @@ async function layerFromTarball(layout: Layout, stack: StackInput, log: Log): Pr
     const blobFile = cached.recompressed !== undefined ? path.join(path.dirname(tarball), cached.recompressed) : tarball;
     await layout.importFile(blobFile, cached.digest);
     log(`stack layer ${cached.digest} (${cached.recompressed !== undefined ? 'recompressed' : 'the stack tarball'}, cached)`);
-    return { digest: cached.digest, size: cached.size, diffId: cached.diffId, stackSha256: cached.tarballSha256, source: cached.recompressed !== undefined ? 'recompressed' : 'tarball' };
+    return {
+      digest: cached.digest,
+      size: cached.size,
+      diffId: cached.diffId,
+      stackSha256: cached.tarballSha256,
+      source: cached.recompressed !== undefined ? 'recompressed' : 'tarball',
+    };
   }
 
   const header = readHeader(tarball);
@@ -202,7 +215,16 @@ async function layerFromTarball(layout: Layout, stack: StackInput, log: Log): Pr
       if (target === temp) {
         const name = `${path.basename(tarball)}.oci-layer-${result.tarballSha256.slice(0, 16)}.tar.gz`;
         fs.renameSync(temp, path.join(dir, name));
-        writeSidecar(tarball, { format: 1, tarballSize: st.size, tarballMtimeMs: st.mtimeMs, tarballSha256: result.tarballSha256, digest: result.digest, size: result.size, diffId: result.diffId, recompressed: name });
+        writeSidecar(tarball, {
+          format: 1,
+          tarballSize: st.size,
+          tarballMtimeMs: st.mtimeMs,
+          tarballSha256: result.tarballSha256,
+          digest: result.digest,
+          size: result.size,
+          diffId: result.diffId,
+          recompressed: name,
+        });
         await layout.importFile(path.join(dir, name), result.digest);
       } else {
         fs.renameSync(target, layout.blobPath(result.digest));

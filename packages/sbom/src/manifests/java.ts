@@ -90,7 +90,12 @@ function readArchive(zip: yauzl.ZipFile, fileName: string, source: string, depth
 function identify(fileName: string, poms: string[], manifestText: string | undefined, source: string): Dependency[] {
   const deps: Dependency[] = [];
   const manifest = manifestText ? parseManifest(manifestText) : new Map<string, string>();
-  const licenses = manifest.get('Bundle-License')?.split(',').map((l) => l.trim()).filter((l) => l !== '' && !l.includes('://')) ?? [];
+  const licenses =
+    manifest
+      .get('Bundle-License')
+      ?.split(',')
+      .map((l) => l.trim())
+      .filter((l) => l !== '' && !l.includes('://')) ?? [];
   for (const text of poms) {
     const props = parseProperties(text);
     if (props.groupId && props.artifactId && props.version) {

@@ -10,7 +10,10 @@ export function parseRequirementsTxt(text: string, source: string): Dependency[]
   for (const raw of text.replace(/\\\r?\n/g, ' ').split(/\r?\n/)) {
     const line = raw.replace(/(^|\s)#.*$/, '').trim();
     if (line === '' || line.startsWith('-')) continue;
-    const requirement = line.split(';')[0]!.replace(/\s--hash[= ]\S+/g, '').trim();
+    const requirement = line
+      .split(';')[0]!
+      .replace(/\s--hash[= ]\S+/g, '')
+      .trim();
     const m = /^([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*===?\s*([^\s,;]+)$/.exec(requirement);
     if (!m || m[3]!.includes('*')) continue;
     deps.push(dependency('PyPI', normalizePypiName(m[1]!), m[3]!, source));

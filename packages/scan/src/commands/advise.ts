@@ -46,7 +46,12 @@ export async function adviseCommand(paths: string[], opts: AdviseOptions, out: O
   if (opts.json) {
     out.stdout(`${redactedJson(advice)}\n`);
   } else if (advice.length > 0) {
-    out.stdout(`${table(undefined, advice.map((a) => [a.path, a.outcome, a.reasons.join('; ')]))}\n`);
+    out.stdout(
+      `${table(
+        undefined,
+        advice.map((a) => [a.path, a.outcome, a.reasons.join('; ')]),
+      )}\n`,
+    );
     for (const a of advice) for (const note of a.notes) out.stdout(`note: ${safe(a.path)}: ${safe(note)}\n`);
   }
   // A mixed set's advice may be about another staging than the droplet's: fix the set first.

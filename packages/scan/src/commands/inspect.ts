@@ -183,11 +183,25 @@ function render(i: Inspection): string {
   const processes = Object.entries(rec(m.processTypes));
   lines.push('', 'processes');
   if (processes.length === 0) lines.push('  (none)');
-  lines.push(...indent(table(undefined, processes.map(([type, command]) => [`${type}:`, str(command)]))));
+  lines.push(
+    ...indent(
+      table(
+        undefined,
+        processes.map(([type, command]) => [`${type}:`, str(command)]),
+      ),
+    ),
+  );
 
   const total = Object.values(i.dependencyCounts).reduce((a, b) => a + b, 0);
   lines.push('', `dependencies  ${total}`);
-  lines.push(...indent(table(undefined, Object.entries(i.dependencyCounts).map(([eco, n]) => [eco, String(n)]))));
+  lines.push(
+    ...indent(
+      table(
+        undefined,
+        Object.entries(i.dependencyCounts).map(([eco, n]) => [eco, String(n)]),
+      ),
+    ),
+  );
 
   if (m.executables) {
     const statics = arr(rec(m.executables).static).map(str);
@@ -196,7 +210,8 @@ function render(i: Inspection): string {
   }
 
   if (i.sbom) {
-    const state = i.sbom.verified === undefined ? (i.sbom.sha256 ? '' : '  (not in the droplet)') : i.sbom.verified ? '  (digest verified)' : '  (DIGEST MISMATCH)';
+    const state =
+      i.sbom.verified === undefined ? (i.sbom.sha256 ? '' : '  (not in the droplet)') : i.sbom.verified ? '  (digest verified)' : '  (DIGEST MISMATCH)';
     const components = i.sbom.components !== undefined ? `  ${plural(i.sbom.components, 'component')}` : '';
     lines.push('', `sbom          ${safe(`${str(i.sbom.path)}  ${str(i.sbom.format)}${components}`.trimEnd())}`);
     const digest = i.sbom.sha256 ?? i.sbom.recordedSha256;

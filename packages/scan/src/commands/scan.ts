@@ -77,7 +77,11 @@ export async function scan(paths: readonly string[], osv: string, warn: (message
   });
   findings.sort(
     (a, b) =>
-      cmp(a.target, b.target) || severityRank(b.severity) - severityRank(a.severity) || cmp(a.package, b.package) || cmp(a.version, b.version) || cmp(a.advisory, b.advisory),
+      cmp(a.target, b.target) ||
+      severityRank(b.severity) - severityRank(a.severity) ||
+      cmp(a.package, b.package) ||
+      cmp(a.version, b.version) ||
+      cmp(a.advisory, b.advisory),
   );
   const counts: Record<SeverityOrUnknown, number> = { critical: 0, high: 0, moderate: 0, low: 0, unknown: 0 };
   for (const f of findings) counts[f.severity]++;
@@ -85,7 +89,8 @@ export async function scan(paths: readonly string[], osv: string, warn: (message
 }
 
 function render(report: ScanReport): string {
-  const summary = `${plural(report.findings.length, 'finding')} in ${report.affected} of ${plural(report.scanned, 'droplet')} (${plural(report.advisories, 'advisory', 'advisories')})`;
+  const advisories = plural(report.advisories, 'advisory', 'advisories');
+  const summary = `${plural(report.findings.length, 'finding')} in ${report.affected} of ${plural(report.scanned, 'droplet')} (${advisories})`;
   if (report.findings.length === 0) return `No known vulnerabilities: ${summary}\n`;
   const rows = report.findings.map((f) => [
     f.target,

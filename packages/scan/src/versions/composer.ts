@@ -6,7 +6,17 @@ import type { VersionOrdering } from './ordering.ts';
 
 const NORMAL = /^v?(\d{1,5})(\.\d+)?(\.\d+)?(\.\d+)?[._-]?(?:(stable|beta|b|rc|alpha|a|patch|pl|p)((?:[.-]?\d+)*)?)?([.-]?dev)?$/i;
 const DATE = /^v?(\d{4}(?:[.:-]?\d{2}){1,6}(?:[.:-]?\d{1,3}){0,2})[._-]?(?:(stable|beta|b|rc|alpha|a|patch|pl|p)((?:[.-]?\d+)*)?)?([.-]?dev)?$/i;
-const STABILITY: Record<string, string> = { stable: '', beta: 'beta', b: 'beta', rc: 'RC', alpha: 'alpha', a: 'alpha', patch: 'patch', pl: 'patch', p: 'patch' };
+const STABILITY: Record<string, string> = {
+  stable: '',
+  beta: 'beta',
+  b: 'beta',
+  rc: 'RC',
+  alpha: 'alpha',
+  a: 'alpha',
+  patch: 'patch',
+  pl: 'patch',
+  p: 'patch',
+};
 
 export function normalizeComposerVersion(version: string): string | undefined {
   const text = version.trim().replace(/@(stable|rc|beta|alpha|dev)$/i, '');
@@ -35,7 +45,18 @@ export function normalizeComposerVersion(version: string): string | undefined {
 }
 
 // PHP's version_compare: special forms by prefix, any other string lowest.
-const SPECIAL: Array<[string, number]> = [['dev', 0], ['alpha', 1], ['a', 1], ['beta', 2], ['b', 2], ['RC', 3], ['rc', 3], ['#', 4], ['pl', 5], ['p', 5]];
+const SPECIAL: Array<[string, number]> = [
+  ['dev', 0],
+  ['alpha', 1],
+  ['a', 1],
+  ['beta', 2],
+  ['b', 2],
+  ['RC', 3],
+  ['rc', 3],
+  ['#', 4],
+  ['pl', 5],
+  ['p', 5],
+];
 
 function specialOrder(form: string): number {
   for (const [name, order] of SPECIAL) if (form.startsWith(name)) return order;

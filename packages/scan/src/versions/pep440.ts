@@ -24,7 +24,14 @@ const PEP440 = new RegExp(
 );
 
 const PRE_PHASE: Record<string, [number, string]> = {
-  a: [0, 'a'], alpha: [0, 'a'], b: [1, 'b'], beta: [1, 'b'], c: [2, 'rc'], rc: [2, 'rc'], pre: [2, 'rc'], preview: [2, 'rc'],
+  a: [0, 'a'],
+  alpha: [0, 'a'],
+  b: [1, 'b'],
+  beta: [1, 'b'],
+  c: [2, 'rc'],
+  rc: [2, 'rc'],
+  pre: [2, 'rc'],
+  preview: [2, 'rc'],
 };
 
 export function parsePep440(version: string): Pep440 | undefined {

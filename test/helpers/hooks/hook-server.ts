@@ -3,7 +3,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type net from 'node:net';
-import { SIGNATURE_HEADER, verifySignature } from '../signature.ts';
+import { SIGNATURE_HEADER, verifySignature } from '@cf-lifecycle/hooks';
 
 export interface Received {
   path: string;
@@ -30,7 +30,12 @@ export async function startHookServer(opts: { secret: string; tls?: { cert: stri
     req.on('end', () => {
       const body = Buffer.concat(chunks);
       const header = req.headers[SIGNATURE_HEADER.toLowerCase()];
-      const r: Received = { path: req.url ?? '', headers: req.headers, body: body.toString('utf8'), verified: verifySignature(body, typeof header === 'string' ? header : undefined, opts.secret) };
+      const r: Received = {
+        path: req.url ?? '',
+        headers: req.headers,
+        body: body.toString('utf8'),
+        verified: verifySignature(body, typeof header === 'string' ? header : undefined, opts.secret),
+      };
       received.push(r);
       if (!r.verified) {
         res.writeHead(401, { 'Content-Type': 'text/plain' });
@@ -68,7 +73,9 @@ export async function startHookServer(opts: { secret: string; tls?: { cert: stri
   };
 }
 
-export const json = (status: number, value: unknown): Respond => (_req, res) => {
-  res.writeHead(status, { 'Content-Type': 'application/json' });
-  res.end(JSON.stringify(value));
-};
+export const json =
+  (status: number, value: unknown): Respond =>
+  (_req, res) => {
+    res.writeHead(status, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify(value));
+  };

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { HookDefinition, HookEvent, HookLog, HookPhase } from '../model.ts';
+import type { HookDefinition, HookEvent, HookLog, HookPhase } from '@cf-lifecycle/hooks';
 
 export function scratch(prefix = 'hooks-test-'): { dir: string; cleanup: () => void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
