@@ -18,12 +18,12 @@ const S_IFMT = 0o170000;
 const S_IFLNK = 0o120000;
 const S_IFDIR = 0o040000;
 const S_IFREG = 0o100000;
-const SPECIAL_TYPES: Record<number, string> = {
-  2401: 'a fifo',
-  4802: 'a character device',
-  14406: 'a block device',
-  26411: 'a socket',
-};
+const SPECIAL_TYPES = new Map<number, string>([
+  [0o010000, 'a fifo'],
+  [0o020000, 'a character device'],
+  [0o060000, 'a block device'],
+  [0o140000, 'a socket'],
+]);
 /** Longer symlink targets than PATH_MAX are not symlinks anyone made. */
 const MAX_LINK_TARGET = 4096;
 /** Linux's limit on symlinks followed while resolving one path. */
@@ -117,7 +117,7 @@ type Kind = 'dir' | 'symlink' | 'file';
 
 function kindOf(entry: yauzl.Entry): Kind {
   const type = (entry.externalFileAttributes >>> 16) & S_IFMT;
-  const special = SPECIAL_TYPES[type];
+  const special = SPECIAL_TYPES.get(type);
   if (special !== undefined) throw new ZipExtractError(`illegal file type in zip: ${quote(entry.fileName)} is ${special}`);
   if (entry.fileName.endsWith('/') || type === S_IFDIR) return 'dir';
   if (type === S_IFLNK) return 'symlink';
