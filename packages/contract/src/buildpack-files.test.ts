@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ProcfileInvalidError, applyConfigYml, parseLaunchYml, parseProcfile, parseReleaseOutput, parseStagingInfo } from './buildpack-files.ts';
 import type { BuildpackMetadata } from './buildpack-files.ts';
-import { YamlError } from './yaml.ts';
-import type { YamlValue } from './yaml.ts';
+import { YamlError } from './go/yaml.ts';
+import type { YamlValue } from './go/yaml.ts';
 
 function errorOf(run: () => unknown): Error {
   try {

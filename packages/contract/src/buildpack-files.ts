@@ -1,8 +1,8 @@
 // The YAML files buildpacks and the builder write, decoded as the reference decodes them with
 // gopkg.in/yaml.v2 onto its Go types (CONTRACT §1.3, §2.12, §2.13, §3.2). Go type names appear in
 // yaml.v2's type errors, so each decode names the reference's type.
-import { YamlDecoder, YamlError, parseYaml } from './yaml.ts';
-import type { StructFields, YamlNode, YamlValue } from './yaml.ts';
+import { YamlDecoder, YamlError, parseYaml } from './go/yaml.ts';
+import type { StructFields, YamlNode, YamlValue } from './go/yaml.ts';
 
 export interface ProcessEntry {
   type: string;
