@@ -23,3 +23,4 @@ export * from './platform-options.ts';
 export * from './vcap-application.ts';
 export * from './redact.ts';
 export * from './terminal.ts';
+export * from './diego.ts';

@@ -3,9 +3,9 @@
 // escalation, Diego's 10 s to stop), a Service in front of it, and a staging Job that runs the builder
 // in the stack image on app bits from a volume (Eirini's staging, ANCHORS §2.1, in one container).
 import { stringify } from 'yaml';
+import { DEFAULT_STACK, STAGING_PATHS, VCAP_GID, VCAP_UID, lifecyclePath } from '@cf-lifecycle/contract';
 import { OciError } from './errors.ts';
 import { ENTRYPOINT, WORKING_DIR } from './image-config.ts';
-import { VCAP_GID, VCAP_UID } from './layers/fixed.ts';
 
 export interface K8sOptions {
   /** The image reference as the cluster pulls it, e.g. registry.example.com/apps/hello:1.0. */
@@ -66,7 +66,7 @@ function containerSecurity() {
 function deployment(opts: K8sOptions, labels: Record<string, string>) {
   const port = String(opts.port);
   const healthcheck = [
-    '/tmp/lifecycle/healthcheck',
+    lifecyclePath('healthcheck'),
     `-port=${port}`,
     ...(opts.healthCheckEndpoint !== undefined ? [`-uri=${opts.healthCheckEndpoint}`] : []),
     '-timeout=1s',
@@ -135,9 +135,9 @@ function service(opts: K8sOptions, labels: Record<string, string>) {
 
 /** Where the staging Job mounts the subdirectories of its one volume (the builder's defaults, CONTRACT §1). */
 export const STAGING_MOUNTS = [
-  { subPath: 'app', mountPath: '/tmp/app', readOnly: false },
-  { subPath: 'buildpacks', mountPath: '/tmp/buildpacks', readOnly: true },
-  { subPath: 'cache', mountPath: '/tmp/cache', readOnly: false },
+  { subPath: 'app', mountPath: STAGING_PATHS.buildDir, readOnly: false },
+  { subPath: 'buildpacks', mountPath: STAGING_PATHS.buildpacksDir, readOnly: true },
+  { subPath: 'cache', mountPath: STAGING_PATHS.buildArtifactsCacheDir, readOnly: false },
   { subPath: 'output', mountPath: '/tmp/output', readOnly: false },
 ] as const;
 
@@ -163,7 +163,7 @@ function stagingJob(opts: K8sOptions, labels: Record<string, string>) {
               image: opts.stackImage ?? opts.image,
               imagePullPolicy: 'IfNotPresent',
               command: [
-                '/tmp/lifecycle/builder',
+                lifecyclePath('builder'),
                 '-buildDir=/tmp/app',
                 '-buildpacksDir=/tmp/buildpacks',
                 '-buildArtifactsCacheDir=/tmp/cache',
@@ -174,10 +174,10 @@ function stagingJob(opts: K8sOptions, labels: Record<string, string>) {
                 '-outputStagingMetadata=/tmp/output/droplet.tgz.metadata.json',
                 '-buildpackOrder=$(BUILDPACK_ORDER)',
               ],
-              workingDir: '/tmp/app',
+              workingDir: STAGING_PATHS.buildDir,
               env: [
                 { name: 'BUILDPACK_ORDER', value: order },
-                { name: 'CF_STACK', value: opts.stack ?? 'cflinuxfs2' },
+                { name: 'CF_STACK', value: opts.stack ?? DEFAULT_STACK },
                 { name: 'VCAP_SERVICES', value: '{}' },
               ],
               volumeMounts: STAGING_MOUNTS.map((m) => ({ name: 'staging', mountPath: m.mountPath, subPath: m.subPath, ...(m.readOnly && { readOnly: true }) })),

@@ -6,7 +6,7 @@
 // staging is gone, never through a link, into a set of outputs published together.
 import fs from 'node:fs';
 import path from 'node:path';
-import { redactUrl, redactUrlsIn } from '@cf-lifecycle/contract';
+import { DEFAULT_STACK, LIFECYCLE_DIR, VCAP_HOME, lifecyclePath, redactUrl, redactUrlsIn } from '@cf-lifecycle/contract';
 import { readTextBounded } from '@cf-lifecycle/files';
 import { checkNatTools, checkRuntime, startContainer, type Mount, type NetworkMode } from '@cf-lifecycle/runner';
 import { appCacheFile, restoreAppCache, saveAppCache } from '../app-cache.ts';
@@ -64,7 +64,7 @@ export async function stage(appDir: string, opts: StageOptions, log: Logger): Pr
     }
   }
   const stack = inContainer ? await resolveStack(opts.stack, log) : undefined;
-  const stackName = stack?.name ?? opts.stack ?? 'cflinuxfs2';
+  const stackName = stack?.name ?? opts.stack ?? DEFAULT_STACK;
   const keys = buildpacks.map((b) => b.key);
 
   const ws = createStagingWorkspace();
@@ -173,14 +173,14 @@ async function stageInContainer(
   const network: NetworkMode = opts.network === 'none' ? 'isolated' : opts.network;
   const container = await startContainer({
     rootfs,
-    args: ['/tmp/lifecycle/builder', ...args],
+    args: [lifecyclePath('builder'), ...args],
     env: { ...env, TMPDIR: '/tmp' },
-    cwd: '/home/vcap',
+    cwd: VCAP_HOME,
     mounts: [
       // The workspace's tmp is the mount: its name cannot be changed from inside.
       { source: ws.tmp, destination: '/tmp' },
-      { source: lifecycle, destination: '/tmp/lifecycle', readonly: true },
-      { source: ws.home, destination: '/home/vcap' },
+      { source: lifecycle, destination: LIFECYCLE_DIR, readonly: true },
+      { source: ws.home, destination: VCAP_HOME },
       ...hookMounts,
     ],
     network,

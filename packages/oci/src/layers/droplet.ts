@@ -8,16 +8,17 @@ import path from 'node:path';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
+import { VCAP_GID, VCAP_HOME, VCAP_UID } from '@cf-lifecycle/contract';
 import { FileInputError, chunksOf, openRegularFile } from '@cf-lifecycle/files';
 import { isTarHeader, readAll, readTar, tarStream, TarFormatError, type TarHeader, type TarItem } from '@cf-lifecycle/tar';
 import { OciError } from '../errors.ts';
 import { HashingStream } from '../hashing.ts';
 import type { LayerBlob, Layout } from '../layout.ts';
 import { OCI_LIMITS } from '../limits.ts';
-import { FIXED_MTIME, VCAP_GID, VCAP_UID } from './fixed.ts';
+import { FIXED_MTIME } from './fixed.ts';
 
 /** Where the droplet is extracted in the image (Diego's instance home). */
-export const DROPLET_ROOT = 'home/vcap';
+export const DROPLET_ROOT = VCAP_HOME.slice(1);
 /** The staging metadata document, when the builder put one in the droplet. */
 export const STAGING_METADATA_IN_DROPLET = '.cf-lifecycle/staging-metadata.json';
 
