@@ -1,6 +1,6 @@
 // The start-up sequence before staging (CONTRACT §2.3): platform options, CredHub, DATABASE_URL.
 import { LifecycleError, ExitCode, PlatformOptionsError, databaseUrlFromServices, parsePlatformOptions } from '@cf-lifecycle/contract';
-import type { BuilderConfig } from './config.ts';
+import type { BuilderConfig } from '@cf-lifecycle/contract';
 
 /** A start-up failure: printed without a trailing newline, as the reference does. */
 export class StartupError extends LifecycleError {}

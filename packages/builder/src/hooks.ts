@@ -2,7 +2,7 @@
 // hook point with the event the hooks library defines; every run is recorded for the metadata.
 import { StagingError, redactUrl, type BuildpackMetadata } from '@cf-lifecycle/contract';
 import type { HookDefinition, HookEvent, HookPhase, HookRecord } from '@cf-lifecycle/hooks';
-import type { BuilderConfig } from './config.ts';
+import type { BuilderConfig } from '@cf-lifecycle/contract';
 import { readStackInfo } from './outputs/staging-metadata.ts';
 import { trackChild } from './process-registry.ts';
 import { setActivity } from './staging-timeout.ts';

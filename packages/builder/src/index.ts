@@ -1,13 +1,11 @@
 // The `builder` executable: parse flags, prepare the environment, stage, report (CONTRACT §2).
-import { LifecycleError, ExitCode, goPathError, redactUrlsIn } from '@cf-lifecycle/contract';
-import { parseBuilderArgs } from './config.ts';
+import { LifecycleError, ExitCode, goPathError, parseBuilderArgs, redactUrlsIn } from '@cf-lifecycle/contract';
 import { StartupError, prepareEnvironment } from './environment.ts';
 import { installSignalHandlers, removeTemporaries } from './process-registry.ts';
 import { armStagingTimeout } from './staging-timeout.ts';
 import { stage } from './stage.ts';
 import { startWatchdog } from './watchdog.ts';
 
-export { BUILDER_FLAGS, parseBuilderArgs, type BuilderConfig } from './config.ts';
 export { extractZip } from './phases/unzip.ts';
 
 /** Runs the builder with `args` (without argv[0]); resolves to the exit status. */

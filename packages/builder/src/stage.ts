@@ -15,7 +15,7 @@ import {
   xxhash64Hex,
   type BuildpackMetadata,
 } from '@cf-lifecycle/contract';
-import type { BuilderConfig } from './config.ts';
+import type { BuilderConfig } from '@cf-lifecycle/contract';
 import { removeStaleTemporaries, writeFileAtomic } from './outputs/atomic.ts';
 import { OutputSet, sidecarPath } from './outputs/output-set.ts';
 import { buildpackMetadata } from './outputs/buildpack-metadata.ts';

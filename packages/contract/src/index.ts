@@ -24,3 +24,4 @@ export * from './vcap-application.ts';
 export * from './redact.ts';
 export * from './terminal.ts';
 export * from './diego.ts';
+export * from './builder-flags.ts';

@@ -3,7 +3,7 @@
 // escalation, Diego's 10 s to stop), a Service in front of it, and a staging Job that runs the builder
 // in the stack image on app bits from a volume (Eirini's staging, ANCHORS §2.1, in one container).
 import { stringify } from 'yaml';
-import { DEFAULT_STACK, STAGING_PATHS, VCAP_GID, VCAP_UID, lifecyclePath } from '@cf-lifecycle/contract';
+import { DEFAULT_STACK, STAGING_PATHS, VCAP_GID, VCAP_UID, builderArgs, lifecyclePath } from '@cf-lifecycle/contract';
 import { OciError } from './errors.ts';
 import { ENTRYPOINT, WORKING_DIR } from './image-config.ts';
 
@@ -133,12 +133,15 @@ function service(opts: K8sOptions, labels: Record<string, string>) {
   };
 }
 
+/** Where the staging Job's outputs go: a directory of the volume, so that they outlive the pod. */
+const OUTPUT_DIR = '/tmp/output';
+
 /** Where the staging Job mounts the subdirectories of its one volume (the builder's defaults, CONTRACT §1). */
 export const STAGING_MOUNTS = [
   { subPath: 'app', mountPath: STAGING_PATHS.buildDir, readOnly: false },
   { subPath: 'buildpacks', mountPath: STAGING_PATHS.buildpacksDir, readOnly: true },
   { subPath: 'cache', mountPath: STAGING_PATHS.buildArtifactsCacheDir, readOnly: false },
-  { subPath: 'output', mountPath: '/tmp/output', readOnly: false },
+  { subPath: 'output', mountPath: OUTPUT_DIR, readOnly: false },
 ] as const;
 
 function stagingJob(opts: K8sOptions, labels: Record<string, string>) {
@@ -162,17 +165,18 @@ function stagingJob(opts: K8sOptions, labels: Record<string, string>) {
               name: 'builder',
               image: opts.stackImage ?? opts.image,
               imagePullPolicy: 'IfNotPresent',
+              // The app, buildpacks and cache are at the builder's defaults (the mounts above); the
+              // outputs go to the volume. Kubernetes expands $(BUILDPACK_ORDER) from the env below.
               command: [
                 lifecyclePath('builder'),
-                '-buildDir=/tmp/app',
-                '-buildpacksDir=/tmp/buildpacks',
-                '-buildArtifactsCacheDir=/tmp/cache',
-                '-outputDroplet=/tmp/output/droplet.tgz',
-                '-outputMetadata=/tmp/output/result.json',
-                '-outputBuildArtifactsCache=/tmp/output/cache.tgz',
-                // The staging metadata (docs/staging-metadata.md), inside the droplet too: the image's labels.
-                '-outputStagingMetadata=/tmp/output/droplet.tgz.metadata.json',
-                '-buildpackOrder=$(BUILDPACK_ORDER)',
+                ...builderArgs({
+                  outputDroplet: `${OUTPUT_DIR}/droplet.tgz`,
+                  outputMetadata: `${OUTPUT_DIR}/result.json`,
+                  outputBuildArtifactsCache: `${OUTPUT_DIR}/cache.tgz`,
+                  // The staging metadata (docs/staging-metadata.md), inside the droplet too: the image's labels.
+                  outputStagingMetadata: `${OUTPUT_DIR}/droplet.tgz.metadata.json`,
+                  buildpackOrder: ['$(BUILDPACK_ORDER)'],
+                }),
               ],
               workingDir: STAGING_PATHS.buildDir,
               env: [

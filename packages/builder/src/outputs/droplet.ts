@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { StagingError, goErrnoText, goPathError } from '@cf-lifecycle/contract';
 import { writeTar, type TarTree } from '@cf-lifecycle/tar';
-import type { BuilderConfig } from '../config.ts';
+import type { BuilderConfig } from '@cf-lifecycle/contract';
 import type { StagingPlan } from '../plan.ts';
 import { temporaryBeside } from './atomic.ts';
 import { ParallelGzipWriter } from './parallel-gzip.ts';

@@ -7,7 +7,7 @@
 // they had never run.
 import fs from 'node:fs';
 import { NoBuildpackDetectedError, goPathError } from '@cf-lifecycle/contract';
-import type { BuilderConfig } from '../config.ts';
+import type { BuilderConfig } from '@cf-lifecycle/contract';
 import { runScript } from '../run-script.ts';
 import { runningScript, setActivity } from '../staging-timeout.ts';
 import { resolveBuildpackRoot } from './resolve.ts';

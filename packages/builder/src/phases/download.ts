@@ -14,7 +14,7 @@ import {
   redactUrlsIn,
   splitFragment,
 } from '@cf-lifecycle/contract';
-import type { BuilderConfig } from '../config.ts';
+import type { BuilderConfig } from '@cf-lifecycle/contract';
 import { hashFile } from '../outputs/staging-metadata.ts';
 import { trackTemporary } from '../process-registry.ts';
 import { runScript } from '../run-script.ts';

@@ -13,7 +13,7 @@ import {
   parseReleaseOutput,
   type ProcessEntry,
 } from '@cf-lifecycle/contract';
-import type { BuilderConfig } from '../config.ts';
+import type { BuilderConfig } from '@cf-lifecycle/contract';
 import type { StagingPlan } from '../plan.ts';
 import { runScript } from '../run-script.ts';
 import { runningScript, setActivity } from '../staging-timeout.ts';

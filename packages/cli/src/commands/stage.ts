@@ -6,7 +6,7 @@
 // staging is gone, never through a link, into a set of outputs published together.
 import fs from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_STACK, LIFECYCLE_DIR, VCAP_HOME, lifecyclePath, redactUrl, redactUrlsIn } from '@cf-lifecycle/contract';
+import { DEFAULT_STACK, LIFECYCLE_DIR, VCAP_HOME, builderArgs, lifecyclePath, redactUrl, redactUrlsIn, stagingPaths } from '@cf-lifecycle/contract';
 import { readTextBounded } from '@cf-lifecycle/files';
 import { checkNatTools, checkRuntime, startContainer, type Mount, type NetworkMode } from '@cf-lifecycle/runner';
 import { appCacheFile, restoreAppCache, saveAppCache } from '../app-cache.ts';
@@ -21,6 +21,12 @@ import { CliHooks, eventBuildpacks, loadStageHooks, prepareBuilderHooks } from '
 import { hostIdentity, runOnHost } from '../staging/host.ts';
 import { checkOutput, OUTPUT_LIMITS, PendingFiles, type OutputNames } from '../staging/outputs.ts';
 import { chownVcap, copyTree, createStagingWorkspace, removeWorkspace, type StagingWorkspace } from '../workspace.ts';
+
+/**
+ * The builder's `-detectConcurrency` for `droplet stage`: detects run side by side, with the
+ * sequential run's result and output (docs/performance.md). The builder's own default is 1.
+ */
+export const STAGE_DETECT_CONCURRENCY = 16;
 
 /** `--network`: nat (default) is Garden's staging network; none (or isolated) only loopback; host the host's. */
 export const STAGE_NETWORKS = ['nat', 'none', 'isolated', 'host'] as const;
@@ -88,20 +94,16 @@ export async function stage(appDir: string, opts: StageOptions, log: Logger): Pr
       chownVcap(ws.home);
     }
 
+    // Diego's staging paths in the container's /tmp (the workspace's tmp); the same layout in the workspace on the host.
     const tmp = inContainer ? '/tmp' : ws.tmp;
-    const args = [
-      `-buildpackOrder=${keys.join(',')}`,
-      `-skipDetect=${opts.skipDetect ? 'true' : 'false'}`,
-      `-buildDir=${tmp}/app`,
-      `-outputDroplet=${tmp}/droplet`,
-      `-outputMetadata=${tmp}/result.json`,
-      `-outputBuildArtifactsCache=${tmp}/output-cache`,
-      `-buildpacksDir=${tmp}/buildpacks`,
-      `-buildpacksDownloadDir=${tmp}/buildpackdownloads`,
-      `-buildArtifactsCacheDir=${tmp}/cache`,
-      `-outputStagingMetadata=${tmp}/staging-metadata.json`,
-      ...(builderHooks ? [builderHooks.flag] : []),
-    ];
+    const args = builderArgs({
+      ...stagingPaths(tmp),
+      buildpackOrder: keys,
+      skipDetect: opts.skipDetect === true,
+      outputStagingMetadata: `${tmp}/staging-metadata.json`,
+      detectConcurrency: STAGE_DETECT_CONCURRENCY,
+      ...(builderHooks ? { hooksConfig: builderHooks.hooksConfig } : {}),
+    });
     const env = stagingEnv(app, stackName, services, userEnv);
     const where = stack ? `${stack.name} ${stack.version}` : `the host (no container, as ${hostUser === 'self' ? 'the current user' : hostUser})`;
     log.info(redactUrlsIn(`staging ${app.name} with ${keys.map(redactUrl).join(', ')} on ${where}`));
