@@ -2,6 +2,7 @@
 // the `-name=value` arguments an orchestrator passes for a configuration (the reference's `Args()`,
 // §2.1). `droplet stage` and the Kubernetes staging Job build the builder's arguments only here.
 import { STAGING_PATHS } from './diego.ts';
+import { EXIT } from './exit-codes.ts';
 import { type FlagDef, formatGoDuration, parseFlags } from './go/flags.ts';
 import { goClean } from './paths.ts';
 
@@ -101,15 +102,15 @@ const fieldOf = (flag: string): keyof BuilderConfig => FIELD_OF[flag] ?? (flag a
 
 export function parseBuilderArgs(args: readonly string[]): ParsedArgs {
   const parsed = parseFlags('builder', BUILDER_FLAGS, args);
-  if (parsed.kind === 'help') return { kind: 'exit', code: 0, stderr: parsed.output };
-  if (parsed.kind === 'error') return { kind: 'exit', code: 2, stderr: parsed.output };
+  if (parsed.kind === 'help') return { kind: 'exit', code: EXIT.builder.Success, stderr: parsed.output };
+  if (parsed.kind === 'error') return { kind: 'exit', code: EXIT.builder.FlagParse, stderr: parsed.output };
   const v = parsed.values;
   // CONTRACT §2.2: every string flag whose value is empty, in flag-name byte order.
   const missing = BUILDER_FLAGS.filter((f) => f.kind === 'string' && !OPTIONAL_FLAGS.has(f.name) && v[f.name] === '')
     .map((f) => f.name)
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   if (missing.length > 0) {
-    return { kind: 'exit', code: 1, stderr: `${missing.map((n) => `missing flag: -${n}`).join(', ')}\n` };
+    return { kind: 'exit', code: EXIT.builder.Failure, stderr: `${missing.map((n) => `missing flag: -${n}`).join(', ')}\n` };
   }
   const path = (name: string) => goClean(v[name] as string);
   return {

@@ -14,6 +14,7 @@ export * from './go/bytefmt.ts';
 // Cloud Foundry's documents and rules.
 export * from './buildpack-files.ts';
 export * from './errors.ts';
+export * from './exit-codes.ts';
 export * from './buildpack-key.ts';
 export * from './paths.ts';
 export * from './processes.ts';

@@ -3,7 +3,7 @@
 export { scanCommand, scan, type ScanOptions, type ScanReport } from './commands/scan.ts';
 export { adviseCommand, type AdviseOptions } from './commands/advise.ts';
 export { inspectCommand, inspect, type Inspection } from './commands/inspect.ts';
-export { EXIT, type Output } from './commands/output.ts';
+export type { Output } from './commands/output.ts';
 export { advise, type Advice, type Outcome } from './advise.ts';
 export { parseBuildpacksFile, readBuildpacksFile, type InstalledBuildpack } from './buildpacks-file.ts';
 export { findingsFor, Matcher, type Finding, type Match } from './findings.ts';

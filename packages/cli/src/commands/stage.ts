@@ -6,7 +6,7 @@
 // staging is gone, never through a link, into a set of outputs published together.
 import fs from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_STACK, LIFECYCLE_DIR, VCAP_HOME, builderArgs, lifecyclePath, redactUrl, redactUrlsIn, stagingPaths } from '@cf-lifecycle/contract';
+import { DEFAULT_STACK, EXIT, LIFECYCLE_DIR, VCAP_HOME, builderArgs, lifecyclePath, redactUrl, redactUrlsIn, stagingPaths } from '@cf-lifecycle/contract';
 import { readTextBounded } from '@cf-lifecycle/files';
 import { checkNatTools, checkRuntime, startContainer, type Mount, type NetworkMode } from '@cf-lifecycle/runner';
 import { appCacheFile, restoreAppCache, saveAppCache } from '../app-cache.ts';
@@ -150,7 +150,7 @@ export async function stage(appDir: string, opts: StageOptions, log: Logger): Pr
       `droplet written to ${outputs.droplet} (${(fs.statSync(outputs.droplet).size / 2 ** 20).toFixed(1)} MiB); result.json and staging metadata beside it ` +
         `(${[outputs.result, outputs.metadata, ...(fs.existsSync(outputs.sidecar) ? [outputs.sidecar] : [])].map((f) => path.basename(f)).join(', ')})`,
     );
-    return 0;
+    return EXIT.droplet.Success;
   } catch (err) {
     if (err instanceof CliError) log.error(redactUrlsIn(err.message));
     else throw err;

@@ -3,12 +3,13 @@
 // (a mixed set: docs/scanning.md, "Mixed sets").
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import { EXIT } from '@cf-lifecycle/contract';
 import { openInput, readOpened, readOpenedDroplet, type DropletContents } from '../droplet.ts';
 import { bytes, plural, redactedJson, safe, table } from '../format.ts';
 import { InputError, LIMITS, neitherDropletNorMetadata } from '../limits.ts';
 import { MetadataError, parseStagingMetadata, type StagingMetadata } from '../metadata.ts';
 import { checkSet, describeMixed, dropletOfMetadataFile, type StagingSet } from '../staging-set.ts';
-import { EXIT, type Output } from './output.ts';
+import type { Output } from './output.ts';
 
 export interface Inspection {
   path: string;
@@ -29,16 +30,16 @@ export async function inspectCommand(droplet: string, opts: { json?: boolean }, 
   } catch (err) {
     if (err instanceof InputError || err instanceof MetadataError) {
       out.stderr(`droplet inspect: ${safe(err.message)}\n`);
-      return EXIT.usage;
+      return EXIT.droplet.Usage;
     }
     throw err;
   }
   out.stdout(opts.json ? `${redactedJson(inspection)}\n` : render(inspection));
   if (inspection.set.status === 'mixed') {
     out.stderr(`droplet inspect: ${safe(describeMixed(inspection.set))}\n`);
-    return EXIT.mixed;
+    return EXIT.droplet.MixedSet;
   }
-  return EXIT.ok;
+  return EXIT.droplet.Success;
 }
 
 export async function inspect(file: string): Promise<Inspection> {
