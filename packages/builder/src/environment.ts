@@ -1,6 +1,5 @@
 // The start-up sequence before staging (CONTRACT §2.3): platform options, CredHub, DATABASE_URL.
-import { EXIT, LifecycleError, PlatformOptionsError, databaseUrlFromServices, parsePlatformOptions } from '@cf-lifecycle/contract';
-import type { BuilderConfig } from '@cf-lifecycle/contract';
+import { EXIT, LifecycleError, PlatformOptionsError, databaseUrlFromServices, parsePlatformOptions, type BuilderConfig } from '@cf-lifecycle/contract';
 
 /** A start-up failure: printed without a trailing newline, as the reference does. */
 export class StartupError extends LifecycleError {}

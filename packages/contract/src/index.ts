@@ -26,3 +26,4 @@ export * from './redact.ts';
 export * from './terminal.ts';
 export * from './diego.ts';
 export * from './builder-flags.ts';
+export * from './staging-metadata.ts';

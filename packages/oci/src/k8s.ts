@@ -3,7 +3,7 @@
 // escalation, Diego's 10 s to stop), a Service in front of it, and a staging Job that runs the builder
 // in the stack image on app bits from a volume (Eirini's staging, ANCHORS §2.1, in one container).
 import { stringify } from 'yaml';
-import { DEFAULT_STACK, STAGING_PATHS, VCAP_GID, VCAP_UID, builderArgs, lifecyclePath } from '@cf-lifecycle/contract';
+import { DEFAULT_STACK, STAGING_PATHS, VCAP_GID, VCAP_UID, builderArgs, lifecyclePath, stagingSetNames } from '@cf-lifecycle/contract';
 import { OciError } from './errors.ts';
 import { ENTRYPOINT, WORKING_DIR } from './image-config.ts';
 
@@ -135,6 +135,7 @@ function service(opts: K8sOptions, labels: Record<string, string>) {
 
 /** Where the staging Job's outputs go: a directory of the volume, so that they outlive the pod. */
 const OUTPUT_DIR = '/tmp/output';
+const OUTPUT_DROPLET = `${OUTPUT_DIR}/droplet.tgz`;
 
 /** Where the staging Job mounts the subdirectories of its one volume (the builder's defaults, CONTRACT §1). */
 export const STAGING_MOUNTS = [
@@ -170,11 +171,11 @@ function stagingJob(opts: K8sOptions, labels: Record<string, string>) {
               command: [
                 lifecyclePath('builder'),
                 ...builderArgs({
-                  outputDroplet: `${OUTPUT_DIR}/droplet.tgz`,
+                  outputDroplet: OUTPUT_DROPLET,
                   outputMetadata: `${OUTPUT_DIR}/result.json`,
                   outputBuildArtifactsCache: `${OUTPUT_DIR}/cache.tgz`,
                   // The staging metadata (docs/staging-metadata.md), inside the droplet too: the image's labels.
-                  outputStagingMetadata: `${OUTPUT_DIR}/droplet.tgz.metadata.json`,
+                  outputStagingMetadata: stagingSetNames(OUTPUT_DROPLET).metadata,
                   buildpackOrder: ['$(BUILDPACK_ORDER)'],
                 }),
               ],

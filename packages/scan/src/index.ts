@@ -9,9 +9,8 @@ export { parseBuildpacksFile, readBuildpacksFile, type InstalledBuildpack } from
 export { findingsFor, Matcher, type Finding, type Match } from './findings.ts';
 export { loadTargets, InputError, type Target } from './inputs.ts';
 export { LIMITS } from './limits.ts';
-export { checkSet, describeMixed, SET_SUFFIXES, type SetProblem, type StagingSet } from './staging-set.ts';
-export { readDroplet, METADATA_PATH, SBOM_PATH } from './droplet.ts';
-export { parseStagingMetadata, toStagingMetadata, looksLikeStagingMetadata, MetadataError, type StagingMetadata } from './metadata.ts';
+export { checkSet, describeMixed, type SetProblem, type StagingSet } from './staging-set.ts';
+export { readDroplet } from './droplet.ts';
 export { AdvisoryIndex, evaluate, loadAdvisories, OsvError, type Advisory } from './osv.ts';
 export { advisorySeverity, cvss3BaseScore, SEVERITIES, type Severity } from './severity.ts';
 export { compareVersions, orderingFor } from './versions/index.ts';

@@ -1,6 +1,6 @@
 // droplet export / rebase / k8s: droplets as OCI images (docs/oci.md).
 import fs from 'node:fs';
-import { EXIT } from '@cf-lifecycle/contract';
+import { EXIT, stagingSetNames } from '@cf-lifecycle/contract';
 import { FileInputError, openRegularFile, readTextBounded } from '@cf-lifecycle/files';
 import { METADATA_MAX_BYTES, OciError, exportCommand, k8sManifests, rebaseCommand } from '@cf-lifecycle/oci';
 import { ensureStack, StackError, type Stack } from '@cf-lifecycle/stack';
@@ -12,7 +12,7 @@ import { resolveStack } from '../stack.ts';
 /** The stack a droplet was staged on, from the staging metadata written beside it by `droplet stage`. */
 async function stagedStack(droplet: string, log: Logger): Promise<Stack> {
   let stack: { name?: string; profile?: string; version?: string } = {};
-  const metadataFile = `${droplet}.metadata.json`;
+  const metadataFile = stagingSetNames(droplet).metadata;
   try {
     const doc = JSON.parse(readTextBounded(metadataFile, { maxBytes: METADATA_MAX_BYTES, what: 'the staging metadata' })) as { stack?: unknown };
     if (typeof doc.stack === 'object' && doc.stack !== null) stack = doc.stack as typeof stack;
