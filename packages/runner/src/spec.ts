@@ -3,7 +3,9 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { VCAP_GID, VCAP_UID } from '@cf-lifecycle/contract';
+// Only contract's diego.ts, which imports nothing: the runner stays free of contract's dependencies (yaml),
+// so that it still bundles as plain ESM (test/runner's holder).
+import { VCAP_GID, VCAP_UID } from '@cf-lifecycle/contract/diego';
 import { RunnerError } from './errors.ts';
 import { canRaiseRlimits, hardNofileLimit } from './host.ts';
 

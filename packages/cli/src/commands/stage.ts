@@ -40,7 +40,7 @@ import { chownVcap, copyTree, createStagingWorkspace, removeWorkspace, type Stag
  * The builder's `-detectConcurrency` for `droplet stage`: detects run side by side, with the
  * sequential run's result and output (docs/performance.md). The builder's own default is 1.
  */
-export const STAGE_DETECT_CONCURRENCY = 16;
+const STAGE_DETECT_CONCURRENCY = 16;
 
 /** `--network`: nat (default) is Garden's staging network; none (or isolated) only loopback; host the host's. */
 export const STAGE_NETWORKS = ['nat', 'none', 'isolated', 'host'] as const;
