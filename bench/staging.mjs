@@ -181,8 +181,8 @@ export async function runStagingBench(log = console.log) {
   const sequential = [];
   for (let r = 0; r < 3; r++) {
     single.push((await stageOnce(tiny, detectDir, [keys[keys.length - 1]], work)).ms);
-    concurrent.push((await stageOnce(tiny, detectDir, keys, work)).ms);
-    sequential.push((await stageOnce(tiny, detectDir, keys, work, ['-detectConcurrency=1'])).ms);
+    concurrent.push((await stageOnce(tiny, detectDir, keys, work, ['-detectConcurrency=16'])).ms);
+    sequential.push((await stageOnce(tiny, detectDir, keys, work)).ms);
   }
   const detectRow = { oursMs: median(concurrent), singleMs: median(single), sequentialMs: median(sequential), ratio: median(concurrent) / median(single) };
   log(

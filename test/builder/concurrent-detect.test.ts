@@ -1,4 +1,4 @@
-// Concurrent detect (-detectConcurrency, default 16) must be indistinguishable from the reference's
+// Concurrent detect (-detectConcurrency=16, as droplet stage passes it) must be indistinguishable from the reference's
 // sequential detect (CONTRACT §2.8): the same choice, stdout, stderr, exit status and outputs.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -26,12 +26,13 @@ function install(key: string, behaviour: Behaviour): void {
 }
 
 async function stageBoth(order: string[]) {
-  const sequential = await ws.stage(order, { extra: ['-detectConcurrency=1'] });
+  // The builder's default is the reference's sequential detect.
+  const sequential = await ws.stage(order);
   const seqResult = fs.existsSync(ws.outputMetadata) ? fs.readFileSync(ws.outputMetadata, 'utf8') : undefined;
   const seqListing = fs.existsSync(ws.outputDroplet) ? ws.dropletListing() : undefined;
   fs.rmSync(path.dirname(ws.outputDroplet), { recursive: true, force: true });
   const started = Date.now();
-  const concurrent = await ws.stage(order);
+  const concurrent = await ws.stage(order, { extra: ['-detectConcurrency=16'] });
   const elapsed = Date.now() - started;
   const conResult = fs.existsSync(ws.outputMetadata) ? fs.readFileSync(ws.outputMetadata, 'utf8') : undefined;
   const conListing = fs.existsSync(ws.outputDroplet) ? ws.dropletListing() : undefined;

@@ -21,12 +21,12 @@ const metadata = () =>
 
 describe('CONTRACT §2.8 detect mode', () => {
   describe('keys are tried in order and the first match wins', () => {
-    it('non-matching buildpacks are passed over; with -detectConcurrency=1 buildpacks after the match are never run', async () => {
+    it('non-matching buildpacks are passed over; by default (sequential detect) buildpacks after the match are never run', async () => {
       ws.installBuildpack('fails-to-detect-prints-stderr', 'first');
       ws.installBuildpack('fails-to-detect-prints-stderr', 'second');
       const chosen = ws.installBuildpack('records-args', 'chosen');
       ws.installBuildpack('records-args', 'too-late');
-      const result = await ws.stage(['first', 'second', 'chosen', 'too-late'], { env: recording(ws), extra: ['-detectConcurrency=1'] });
+      const result = await ws.stage(['first', 'second', 'chosen', 'too-late'], { env: recording(ws) });
       expect(result.stderr).toBe(
         `fails-to-detect-prints-stderr: no match in ${xxhash64Hex('first')}\nfails-to-detect-prints-stderr: no match in ${xxhash64Hex('second')}\n`,
       );

@@ -6,7 +6,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { StagingMetadata } from '@cf-lifecycle/scan';
+import type { StagingMetadata } from '@cf-lifecycle/contract';
 import { runMeasured, type MeasuredRun } from '../helpers/peak-memory.ts';
 import { DROPLET_CLI, ROOT, runCli, type RunResult } from '../helpers/stage.ts';
 import { dep, makeDroplet, metadata } from '../scan/fixtures.ts';

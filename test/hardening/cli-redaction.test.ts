@@ -53,7 +53,7 @@ describe('what the CLI prints', () => {
     // A buildpack recorded by its key alone: advise names it by the key.
     const keyOnly = makeDroplet(path.join(work, 'key-only.droplet'), {
       metadata: metadata({
-        buildpacks: [{ key: URL, version: '1.0.0', source: { type: 'zip', url: URL } }],
+        buildpacks: [{ key: URL, name: '', version: '1.0.0', source: { type: 'zip', url: URL } }],
         dependencies: [dep('npm', 'lodash', '4.17.15', `buildpack:${URL}`)],
       }),
     });

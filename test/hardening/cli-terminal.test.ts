@@ -26,8 +26,8 @@ beforeAll(() => {
   makeDroplet(droplet, {
     lifecycleFirst: true,
     metadata: metadata({
-      app: { name: APP, digest: 'sha256:abc', files: 1 },
-      stack: { name: `cflinuxfs2${OSC_TITLE}`, version: '1.0.0' },
+      app: { name: APP, digest: `sha256:${'a'.repeat(64)}`, files: 1 },
+      stack: { name: `cflinuxfs2${OSC_TITLE}`, version: '1.0.0', source: 'version-file' },
       buildpacks: [{ key: 'python-web', name: BP_NAME, version: '1.0.0\x9b31m', detectOutput: DETECT, source: { type: 'directory' } }],
       processTypes: { [`web${CLEAR}`]: PROCESS },
       dependencies: [dep('npm', 'lodash', '4.17.15', SOURCE), dep('npm', `minimist${OSC_TITLE}`, '1.2.5')],
@@ -54,11 +54,11 @@ describe('droplet inspect', () => {
     expectNoRawControl('stderr', r.stderr);
     expect(r.stdout).toContain('detect: Python\\x1b]0;pwned\\x07\\x1b[2J\\x1b[H\\rforged: line\\u202egnp.exe');
     expect(r.stdout).toContain('python\\x1b[31m-web\\x1b[0m');
-    expect(r.stdout).toContain('app         hello\\nstack       forged 9.9.9  sha256:abc  1 file\n');
+    expect(r.stdout).toContain(`app         hello\\nstack       forged 9.9.9  sha256:${'a'.repeat(64)}  1 file\n`);
     expect(r.stdout).toContain('web\\x1b[2J\\x1b[H:  python3 server.py\\rweb: rm -rf /\n');
     expect(r.stdout).toContain(`droplet     ${path.join(work, 'app\\x1b[2J\\x1b[H\\u202e.droplet')}\n`);
     // The layout has its own lines only: the forged ones stay inside the values.
-    expect(r.stdout.split('\n').filter((l) => l.startsWith('stack'))).toEqual(['stack       cflinuxfs2\\x1b]0;pwned\\x07 1.0.0']);
+    expect(r.stdout.split('\n').filter((l) => l.startsWith('stack'))).toEqual(['stack       cflinuxfs2\\x1b]0;pwned\\x07 1.0.0  (from version-file)']);
   });
 
   it('JSON: valid, with the exact original strings, and still no raw control character', async () => {

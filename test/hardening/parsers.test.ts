@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import YAML from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  BUILDER_FLAGS,
   GoJsonSyntaxError,
   GoJsonUnmarshalTypeError,
   PlatformOptionsError,
@@ -19,6 +20,7 @@ import {
   applyConfigYml,
   databaseUrlFromServices,
   goJsonParse,
+  parseBuilderArgs,
   parseFlags,
   parseGoDuration,
   parseLaunchYml,
@@ -29,7 +31,6 @@ import {
   rewriteVcapApplication,
   type FlagDef,
 } from '../../packages/contract/src/index.ts';
-import { BUILDER_FLAGS, parseBuilderArgs } from '../../packages/builder/src/config.ts';
 import { serverErrorText } from '../../packages/credhub/src/server-error.ts';
 import { HEALTHCHECK_FLAGS } from '../../packages/healthcheck/src/config.ts';
 import { CREDHUB_FLAGS } from '../../packages/launcher/src/credhub-flags.ts';

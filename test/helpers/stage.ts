@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { xxhash64Hex } from '../../packages/contract/src/xxhash64.ts';
+import { xxhash64Hex } from '../../packages/contract/src/go/xxhash64.ts';
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
 export const LIFECYCLE = path.join(ROOT, 'dist', 'lifecycle');

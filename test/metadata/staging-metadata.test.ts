@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Ajv from 'ajv';
+import { parseStagingMetadata, validateStagingMetadata } from '@cf-lifecycle/contract';
 import * as Spec from '@cyclonedx/cyclonedx-library/Spec';
 import { JsonStrictValidator } from '@cyclonedx/cyclonedx-library/Validation';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -213,7 +214,10 @@ const sha256 = (data: Buffer | string): string => createHash('sha256').update(da
 const libraries = (sbom: any): any[] => sbom.components.filter((c: any) => c.type !== 'operating-system');
 const operatingSystems = (sbom: any): any[] => sbom.components.filter((c: any) => c.type === 'operating-system');
 
+/** Valid through contract's validator (what scan, advise and inspect read it with), and for Ajv. */
 function expectValid(doc: unknown, what: string): void {
+  expect(validateStagingMetadata(doc), what).toEqual([]);
+  expect(parseStagingMetadata(JSON.stringify(doc))).toEqual(doc);
   expect(validateMetadata(doc), `${what}: ${JSON.stringify(validateMetadata.errors)}`).toBe(true);
 }
 

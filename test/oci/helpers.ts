@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
 import { ensureStack, type Stack } from '@cf-lifecycle/stack';
-import { xxhash64Hex } from '../../packages/contract/src/xxhash64.ts';
+import { xxhash64Hex } from '../../packages/contract/src/go/xxhash64.ts';
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
 export const LIFECYCLE = path.join(ROOT, 'dist', 'lifecycle');

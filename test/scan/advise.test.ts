@@ -83,7 +83,7 @@ describe('the three outcomes', () => {
   it('restage: the buildpack that staged it has a newer version (even when the stack is newer too)', async () => {
     const file = writeJson(
       path.join(work, 'old-buildpack.json'),
-      metadata({ buildpacks: [{ key: 'nodejs_buildpack', name: 'nodejs_buildpack', version: '1.8.9' }] }),
+      metadata({ buildpacks: [{ key: 'nodejs_buildpack', name: 'nodejs_buildpack', version: '1.8.9', source: { type: 'directory' } }] }),
     );
     const { advice } = await adviseJson([file], { stackVersion: '1.0.1', buildpacks: buildpacksFile });
     expect(advice[0]).toMatchObject({ outcome: 'restage', reasons: ['buildpack nodejs_buildpack 1.8.9 → 1.8.20'] });
@@ -112,7 +112,7 @@ describe('the three outcomes', () => {
     const file = writeJson(
       path.join(work, 'vulnerable-runtime.json'),
       metadata({
-        buildpacks: [{ key: 'nodejs_buildpack', name: 'nodejs_buildpack', version: '1.8.20' }],
+        buildpacks: [{ key: 'nodejs_buildpack', name: 'nodejs_buildpack', version: '1.8.20', source: { type: 'directory' } }],
         dependencies: [dep('npm', 'minimist', '1.2.5', 'buildpack:nodejs_buildpack'), dep('npm', 'lodash', '4.17.15', 'app/package-lock.json')],
       }),
     );
@@ -128,7 +128,7 @@ describe('the three outcomes', () => {
     const file = writeJson(
       path.join(work, 'no-fix.json'),
       metadata({
-        buildpacks: [{ key: 'python-web', name: 'python-web', version: '1.0.0' }],
+        buildpacks: [{ key: 'python-web', name: 'python-web', version: '1.0.0', source: { type: 'directory' } }],
         dependencies: [dep('PyPI', 'jinja2', '3.1.2', 'buildpack:python-web')],
       }),
     );
@@ -140,7 +140,7 @@ describe('the three outcomes', () => {
   });
 
   it('restage: staged on a newer stack version than the one installed', async () => {
-    const file = writeJson(path.join(work, 'newer-stack.json'), metadata({ stack: { name: 'cflinuxfs2', version: '1.2.0' } }));
+    const file = writeJson(path.join(work, 'newer-stack.json'), metadata({ stack: { name: 'cflinuxfs2', version: '1.2.0', source: 'version-file' } }));
     const { advice } = await adviseJson([file], { stackVersion: '1.1.9' });
     expect(advice[0]).toMatchObject({ outcome: 'restage', reasons: ['staged on stack cflinuxfs2 1.2.0, newer than the installed 1.1.9'] });
   });
@@ -153,7 +153,7 @@ describe('output and errors', () => {
     writeJson(
       path.join(dir, 'b.json'),
       metadata({
-        buildpacks: [{ key: 'python-web', name: 'python-web', version: '0.9.0' }],
+        buildpacks: [{ key: 'python-web', name: 'python-web', version: '0.9.0', source: { type: 'directory' } }],
         dependencies: [dep('npm', 'lodash', '4.17.15', 'app/package-lock.json')],
       }),
     );

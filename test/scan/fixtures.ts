@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { purlOf, type Dependency, type Ecosystem } from '@cf-lifecycle/sbom';
-import type { StagingMetadata } from '@cf-lifecycle/scan';
+import type { StagingMetadata } from '@cf-lifecycle/contract';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const OSV_FIXTURE = path.join(ROOT, 'test/fixtures/osv');

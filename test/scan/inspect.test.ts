@@ -10,7 +10,7 @@ const work = tempDir('inspect-test-');
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 const staged = metadata({
-  app: { name: 'hello', digest: 'sha256:abc123', files: 12 },
+  app: { name: 'hello', digest: `sha256:abc123${'0'.repeat(58)}`, files: 12 },
   buildpacks: [
     {
       key: 'https://github.com/cloudfoundry/nodejs-buildpack',
@@ -45,7 +45,7 @@ describe('a droplet', () => {
     const text = c.stdout();
     expect(text).toContain(`droplet     ${droplet}\n`);
     expect(text).toMatch(new RegExp(`^sha256      ${sha256}  \\(\\d+\\.\\d KiB\\)$`, 'm'));
-    expect(text).toContain('app         hello  sha256:abc123  12 files\n');
+    expect(text).toContain(`app         hello  sha256:abc123${'0'.repeat(58)}  12 files\n`);
     expect(text).toContain('stack       cflinuxfs2 1.0.0  (from version-file)\n');
     expect(text).toContain('lifecycle   cf-buildpack-lifecycle 0.1.0\n');
     expect(text).toMatch(/^staged {6}2024-05-01T12:00:\d\d\.900Z {2}900 ms \(detect 12 ms, supply 700 ms, finalize 150 ms, release 8 ms\)$/m);
@@ -96,11 +96,22 @@ describe('other inputs', () => {
     const plain = makeDroplet(path.join(work, 'plain.tgz'));
     const text = path.join(work, 'notes.txt');
     fs.writeFileSync(text, 'hello');
+    // Documents that break docs/staging-metadata.schema.json: named with the field, in a metadata file or in a droplet.
+    const { executables: _, ...noExecutables } = metadata();
+    const malformed = writeJson(path.join(work, 'malformed.json'), noExecutables);
+    const badDroplet = makeDroplet(path.join(work, 'bad-source.tgz'), {
+      metadata: metadata({ buildpacks: [{ key: 'k', name: 'k', source: { type: 'svn' } as never }] }),
+    });
     for (const [file, message] of [
       [path.join(work, 'missing'), /missing: no such file or directory/],
       [work, /is a directory/],
       [plain, /plain\.tgz: a droplet without \.\/\.cf-lifecycle\/staging-metadata\.json/],
       [text, /notes\.txt: neither a droplet nor staging metadata/],
+      [
+        malformed,
+        /malformed\.json: neither a droplet nor staging metadata: not valid staging metadata: executables: missing; see docs\/staging-metadata\.md$/m,
+      ],
+      [badDroplet, /bad-source\.tgz: not valid staging metadata: buildpacks\[0\]\.source\.type: must be one of "directory", "zip", "git"; see docs/],
     ] as const) {
       const c = capture();
       expect(await inspectCommand(file, {}, c.out)).toBe(2);

@@ -176,6 +176,17 @@ describe('inputs', () => {
       [[], { osv: OSV_FIXTURE }, /name at least one/],
       [[path.join(APPS, 'node-lockfile', 'package.json')], { osv: OSV_FIXTURE }, /package\.json: not a staging metadata document/],
       [[makeDroplet(path.join(work, 'plain.tgz'))], { osv: OSV_FIXTURE }, /plain\.tgz: a droplet without/],
+      // Staging metadata that breaks docs/staging-metadata.schema.json: the field and what is wrong with it.
+      [
+        [writeJson(path.join(work, 'v2.json'), metadata({ schemaVersion: 2 as 1 }))],
+        { osv: OSV_FIXTURE },
+        /v2\.json: not valid staging metadata: schemaVersion: must be 1; see docs\/staging-metadata\.md$/m,
+      ],
+      [
+        [writeJson(path.join(work, 'no-purl.json'), metadata({ dependencies: [{ ...dep('npm', 'x', '1'), purl: undefined as never }] }))],
+        { osv: OSV_FIXTURE },
+        /no-purl\.json: not valid staging metadata: dependencies\[0\]\.purl: missing; see docs/,
+      ],
     ];
     for (const [paths, opts, message] of cases) {
       const c = capture();
@@ -217,7 +228,10 @@ describe('output', () => {
   it('JSON: findings with purl, source, aliases, score and summary', async () => {
     const file = writeJson(
       path.join(work, 'json', 'm.json'),
-      metadata({ app: { name: 'hello' }, dependencies: [dep('npm', 'lodash', '4.17.15', 'app/package-lock.json')] }),
+      metadata({
+        app: { name: 'hello', digest: `sha256:${'0'.repeat(64)}`, files: 1 },
+        dependencies: [dep('npm', 'lodash', '4.17.15', 'app/package-lock.json')],
+      }),
     );
     const { report } = await scanJson([file]);
     expect(report.findings).toEqual([

@@ -1,6 +1,5 @@
 // The start-up sequence before staging (CONTRACT §2.3): platform options, CredHub, DATABASE_URL.
-import { LifecycleError, ExitCode, PlatformOptionsError, databaseUrlFromServices, parsePlatformOptions } from '@cf-lifecycle/contract';
-import type { BuilderConfig } from './config.ts';
+import { EXIT, LifecycleError, PlatformOptionsError, databaseUrlFromServices, parsePlatformOptions, type BuilderConfig } from '@cf-lifecycle/contract';
 
 /** A start-up failure: printed without a trailing newline, as the reference does. */
 export class StartupError extends LifecycleError {}
@@ -10,7 +9,7 @@ export async function prepareEnvironment(config: BuilderConfig, env: NodeJS.Proc
   try {
     options = parsePlatformOptions(env.VCAP_PLATFORM_OPTIONS);
   } catch (err) {
-    if (err instanceof PlatformOptionsError) throw new StartupError(`Invalid platform options: ${err.message}`, ExitCode.PlatformOptions);
+    if (err instanceof PlatformOptionsError) throw new StartupError(`Invalid platform options: ${err.message}`, EXIT.builder.PlatformOptions);
     throw err;
   }
   if (options && options.credhubUri !== '') {
@@ -24,7 +23,7 @@ export async function prepareEnvironment(config: BuilderConfig, env: NodeJS.Proc
         writeStdout: (text) => process.stdout.write(text),
       });
     } catch (err) {
-      throw new StartupError(`Unable to interpolate credhub refs: ${(err as Error).message}`, ExitCode.Credhub);
+      throw new StartupError(`Unable to interpolate credhub refs: ${(err as Error).message}`, EXIT.builder.Credhub);
     }
   }
   // Quirk Q19 kept: VCAP_PLATFORM_OPTIONS stays in the buildpacks' environment.

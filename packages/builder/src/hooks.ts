@@ -1,8 +1,7 @@
 // Staging hooks in the builder (docs/hooks.md): loads them from -hooksDir/-hooksConfig and runs each
 // hook point with the event the hooks library defines; every run is recorded for the metadata.
-import { StagingError, redactUrl, type BuildpackMetadata } from '@cf-lifecycle/contract';
+import { StagingError, redactUrl, type BuildpackMetadata, type BuilderConfig } from '@cf-lifecycle/contract';
 import type { HookDefinition, HookEvent, HookPhase, HookRecord } from '@cf-lifecycle/hooks';
-import type { BuilderConfig } from './config.ts';
 import { readStackInfo } from './outputs/staging-metadata.ts';
 import { trackChild } from './process-registry.ts';
 import { setActivity } from './staging-timeout.ts';

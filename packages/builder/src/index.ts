@@ -1,13 +1,11 @@
 // The `builder` executable: parse flags, prepare the environment, stage, report (CONTRACT §2).
-import { LifecycleError, ExitCode, goPathError, redactUrlsIn } from '@cf-lifecycle/contract';
-import { parseBuilderArgs } from './config.ts';
+import { EXIT, LifecycleError, goPathError, parseBuilderArgs, redactUrlsIn } from '@cf-lifecycle/contract';
 import { StartupError, prepareEnvironment } from './environment.ts';
 import { installSignalHandlers, removeTemporaries } from './process-registry.ts';
 import { armStagingTimeout } from './staging-timeout.ts';
 import { stage } from './stage.ts';
 import { startWatchdog } from './watchdog.ts';
 
-export { BUILDER_FLAGS, parseBuilderArgs, type BuilderConfig } from './config.ts';
 export { extractZip } from './phases/unzip.ts';
 
 /** Runs the builder with `args` (without argv[0]); resolves to the exit status. */
@@ -23,7 +21,7 @@ export async function runBuilder(args: readonly string[]): Promise<number> {
   try {
     await prepareEnvironment(parsed.config, process.env);
     await stage(parsed.config);
-    return ExitCode.Success;
+    return EXIT.builder.Success;
   } catch (err) {
     removeTemporaries();
     // The last line may quote a buildpack URL: its credentials are shown as `***` (docs/compatibility.md).
@@ -40,7 +38,7 @@ export async function runBuilder(args: readonly string[]): Promise<number> {
     const e = err as NodeJS.ErrnoException;
     if (e?.code && e.syscall && e.path) process.stderr.write(`${redactUrlsIn(goPathError(e.syscall, e.path, e))}\n`);
     else process.stderr.write(`${redactUrlsIn(e?.message ?? String(err))}\n`);
-    return ExitCode.Failure;
+    return EXIT.builder.Failure;
   } finally {
     disarm();
   }

@@ -1,6 +1,5 @@
 // The staging plan: which buildpacks supply, which is final, and where their outputs go (CONTRACT §2.5).
-import { depsIndex } from '@cf-lifecycle/contract';
-import type { BuilderConfig } from './config.ts';
+import { depsIndex, type BuilderConfig } from '@cf-lifecycle/contract';
 
 export interface StagingPlan {
   /** The temporary droplet root: `deps/`, `profile.d/`, later `app/`, `tmp/`, `logs/`, `staging_info.yml`. */

@@ -4,7 +4,7 @@
 // (watchdog.ts) then ends the process groups it knew of.
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import { redactUrlsIn } from '@cf-lifecycle/contract';
+import { EXIT, redactUrlsIn } from '@cf-lifecycle/contract';
 import { watchdogAdd, watchdogRemove } from './watchdog.ts';
 
 const children = new Set<ChildProcess>();
@@ -130,7 +130,7 @@ export function installSignalHandlers(): void {
   const handle = (signal: NodeJS.Signals, code: number) => () => {
     if (!aborting) abortStaging(`Staging interrupted by ${signal}`, code);
   };
-  process.on('SIGINT', handle('SIGINT', 130));
-  process.on('SIGTERM', handle('SIGTERM', 143));
-  process.on('SIGHUP', handle('SIGHUP', 129));
+  process.on('SIGINT', handle('SIGINT', EXIT.builder.Interrupted));
+  process.on('SIGTERM', handle('SIGTERM', EXIT.builder.Terminated));
+  process.on('SIGHUP', handle('SIGHUP', EXIT.builder.Hangup));
 }

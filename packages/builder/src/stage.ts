@@ -7,23 +7,31 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   NO_START_COMMAND_WARNING,
+  SBOM_FILE,
+  STAGING_METADATA_DIR,
+  STAGING_METADATA_FILE,
   StagingError,
+  buildStagingMetadata,
   goPathError,
   resultJson,
   splitProcesses,
+  stagingIdSidecar,
   stagingInfoJson,
+  stagingMetadataBeside,
   xxhash64Hex,
   type BuildpackMetadata,
+  type BuildpackSource,
+  type BuilderConfig,
+  type StagingMetadata,
 } from '@cf-lifecycle/contract';
-import type { BuilderConfig } from './config.ts';
 import { removeStaleTemporaries, writeFileAtomic } from './outputs/atomic.ts';
-import { OutputSet, sidecarPath } from './outputs/output-set.ts';
+import { OutputSet } from './outputs/output-set.ts';
 import { buildpackMetadata } from './outputs/buildpack-metadata.ts';
 import { packageDroplet } from './outputs/droplet.ts';
-import { METADATA_DIR, METADATA_FILE, PhaseClock, SBOM_FILE, appDigest, hashFile, readStackInfo, stagingMetadata } from './outputs/staging-metadata.ts';
+import { PhaseClock, appDigest, hashFile, readStackInfo } from './outputs/staging-metadata.ts';
 import { cleanCache } from './phases/cache.ts';
 import { detect } from './phases/detect.ts';
-import { downloadBuildpacks, type BuildpackSourceInfo } from './phases/download.ts';
+import { downloadBuildpacks } from './phases/download.ts';
 import { runFinalStep } from './phases/final.ts';
 import { collectProcesses } from './phases/release.ts';
 import { supply } from './phases/supply.ts';
@@ -61,7 +69,7 @@ function setUpDirectories(config: BuilderConfig): { plan: StagingPlan; removeCon
   mkdirp(path.dirname(config.outputDroplet));
   mkdirp(path.dirname(config.outputMetadata));
   // What a SIGKILLed builder left beside the outputs it was writing.
-  const sidecar = config.outputStagingMetadata !== '' ? sidecarPath(config.outputMetadata) : '';
+  const sidecar = config.outputStagingMetadata !== '' ? stagingIdSidecar(config.outputMetadata) : '';
   for (const output of [config.outputDroplet, config.outputMetadata, config.outputBuildArtifactsCache, config.outputStagingMetadata, sidecar]) {
     if (output !== '') removeStaleTemporaries(output);
   }
@@ -150,7 +158,7 @@ export async function stage(config: BuilderConfig): Promise<void> {
       }
       const result = resultJson(buildpacks, staged);
 
-      let metadata: Record<string, unknown> | undefined;
+      let metadata: StagingMetadata | undefined;
       if (wantMetadata) {
         clock.start('inventory');
         setActivity('writing the staging metadata and SBOM');
@@ -167,7 +175,7 @@ export async function stage(config: BuilderConfig): Promise<void> {
         });
         if (metadata) metadata.hooks = [...hookRunner.records];
       }
-      if (metadata) writeStagingFile(`${plan.contentsDir}/${METADATA_DIR}/${METADATA_FILE}`, `${JSON.stringify(metadata, null, 2)}\n`);
+      if (metadata) writeStagingFile(`${plan.contentsDir}/${STAGING_METADATA_DIR}/${STAGING_METADATA_FILE}`, `${JSON.stringify(metadata, null, 2)}\n`);
       clock.start('package');
       setActivity('packaging the droplet and the build artifacts cache');
       const packaged = await packageDroplet(config, plan);
@@ -177,7 +185,7 @@ export async function stage(config: BuilderConfig): Promise<void> {
         clock.start('hooks:post-package');
         let besideFile: string | undefined;
         if (beside) {
-          besideFile = `${plan.contentsDir}/${METADATA_DIR}/staging-metadata.beside.json`;
+          besideFile = `${plan.contentsDir}/${STAGING_METADATA_DIR}/staging-metadata.beside.json`;
           writeStagingFile(besideFile, `${JSON.stringify(beside, null, 2)}\n`);
         }
         await hookRunner.run('post-package', {
@@ -187,11 +195,11 @@ export async function stage(config: BuilderConfig): Promise<void> {
             buildDir: config.buildDir,
             droplet: packaged.droplet,
             ...(besideFile ? { stagingMetadata: besideFile } : {}),
-            ...(metadata ? { sbom: `${plan.contentsDir}/${METADATA_DIR}/${SBOM_FILE}` } : {}),
+            ...(metadata ? { sbom: `${plan.contentsDir}/${STAGING_METADATA_DIR}/${SBOM_FILE}` } : {}),
           },
         });
         clock.end();
-        if (beside) Object.assign(beside, { hooks: [...hookRunner.records], staging: { ...(beside.staging as object), phases: clock.phases } });
+        if (beside) Object.assign(beside, { hooks: [...hookRunner.records], staging: { ...beside.staging, phases: clock.phases } });
       }
       // Every output is written under a temporary name before the first one is renamed: a location we
       // cannot write fails here, with the previous staging's outputs untouched.
@@ -200,7 +208,7 @@ export async function stage(config: BuilderConfig): Promise<void> {
       outputs.adopt('cache', packaged.cache, config.outputBuildArtifactsCache);
       if (beside) {
         outputs.write('staging-metadata', config.outputStagingMetadata, `${JSON.stringify(beside, null, 2)}\n`, 'Failed to write staging metadata: ');
-        outputs.write('sidecar', sidecarPath(config.outputMetadata), `${stagingId}\n`, 'Failed to write staging metadata: ');
+        outputs.write('sidecar', stagingIdSidecar(config.outputMetadata), `${stagingId}\n`, 'Failed to write staging metadata: ');
       }
       outputs.write('result', config.outputMetadata, result);
       // Quirk Q7 fixed: result.json comes last, once the droplet, the cache and the metadata are in place.
@@ -225,10 +233,10 @@ async function writeDropletMetadata(
     app: { digest: string; files: number };
     buildpacks: BuildpackMetadata[];
     detectOutput?: string;
-    sources: Map<string, BuildpackSourceInfo>;
+    sources: Map<string, BuildpackSource>;
     processTypes: Map<string, string>;
   },
-): Promise<Record<string, unknown>> {
+): Promise<StagingMetadata> {
   const stack = readStackInfo(process.env);
   // Loaded only when asked for: a plain staging does not pay for the SBOM code at start-up.
   const { appDependencies, buildpackDependencies, cycloneDx, dedupeDependencies, findExecutables } = await import('@cf-lifecycle/sbom');
@@ -250,12 +258,14 @@ async function writeDropletMetadata(
     lifecycleVersion: typeof LIFECYCLE_VERSION === 'string' ? LIFECYCLE_VERSION : 'dev',
     timestamp: finishedAt.toISOString(),
   });
-  const dir = `${plan.contentsDir}/${METADATA_DIR}`;
+  const dir = `${plan.contentsDir}/${STAGING_METADATA_DIR}`;
   writeStagingFile(`${dir}/${SBOM_FILE}`, sbom);
-  const metadata = stagingMetadata({
+  return buildStagingMetadata({
     stagingId: facts.stagingId,
-    clock,
+    lifecycleVersion: typeof LIFECYCLE_VERSION === 'string' ? LIFECYCLE_VERSION : 'dev',
+    startedAt: clock.startedAt,
     finishedAt,
+    phases: clock.phases,
     stack,
     app: { ...(appName ? { name: appName } : {}), ...facts.app },
     buildpacks: facts.buildpacks,
@@ -264,30 +274,25 @@ async function writeDropletMetadata(
     processTypes: facts.processTypes,
     dependencies,
     executables,
-    sbom: { sha256: createHash('sha256').update(sbom).digest('hex') },
+    sbomSha256: createHash('sha256').update(sbom).digest('hex'),
     hooks: [],
   });
-  return metadata;
 }
 
-/**
- * The copy beside the droplet also carries the packaging time and what the droplet cannot hold about
- * itself: its digest and size, and the digest of the result.json written with it.
- */
-function metadataBeside(metadata: Record<string, unknown>, droplet: string, result: string, clock: PhaseClock): Record<string, unknown> {
-  const finishedAt = new Date();
-  const staging = metadata.staging as Record<string, unknown>;
-  return {
-    ...metadata,
-    staging: { ...staging, finishedAt: finishedAt.toISOString(), durationMs: finishedAt.getTime() - clock.startedAt.getTime(), phases: clock.phases },
+/** The copy beside the droplet: the digests of the droplet and of the result.json written with it. */
+function metadataBeside(metadata: StagingMetadata, droplet: string, result: string, clock: PhaseClock): StagingMetadata {
+  return stagingMetadataBeside(metadata, {
+    startedAt: clock.startedAt,
+    finishedAt: new Date(),
+    phases: clock.phases,
     droplet: { sha256: hashFile(droplet), size: fs.statSync(droplet).size },
-    result: { sha256: createHash('sha256').update(result).digest('hex') },
-  };
+    resultSha256: createHash('sha256').update(result).digest('hex'),
+  });
 }
 
 /** For hooks at post-build: the SBOM of what staging produced so far, in the contents directory. */
 async function sbomForHooks(config: BuilderConfig, plan: StagingPlan, buildpacks: BuildpackMetadata[]): Promise<string> {
-  const file = `${plan.contentsDir}/${METADATA_DIR}/${SBOM_FILE}`;
+  const file = `${plan.contentsDir}/${STAGING_METADATA_DIR}/${SBOM_FILE}`;
   if (fs.existsSync(file)) return file;
   const { appDependencies, buildpackDependencies, cycloneDx, dedupeDependencies } = await import('@cf-lifecycle/sbom');
   const stack = readStackInfo(process.env);

@@ -2,7 +2,7 @@
 // a message naming what was running, e.g.
 // `Staging timed out after 5m0s (running bin/compile of buildpack 'ruby_buildpack')`.
 // The running process groups get TERM then KILL, temporaries are removed, no output is written.
-import { ExitCode, formatGoDuration, redactUrl } from '@cf-lifecycle/contract';
+import { EXIT, formatGoDuration, redactUrl } from '@cf-lifecycle/contract';
 import { abortStaging } from './process-registry.ts';
 
 let activity = 'setting up';
@@ -31,7 +31,7 @@ export function armStagingTimeout(timeoutMs: number): () => void {
   const arm = (): void => {
     const left = deadline - Date.now();
     if (left > MAX_TIMER_MS) timer = setTimeout(arm, MAX_TIMER_MS);
-    else timer = setTimeout(() => abortStaging(stagingTimedOutMessage(timeoutMs, activity), ExitCode.StagingTimedOut), Math.max(0, left));
+    else timer = setTimeout(() => abortStaging(stagingTimedOutMessage(timeoutMs, activity), EXIT.builder.StagingTimedOut), Math.max(0, left));
   };
   arm();
   return () => clearTimeout(timer);

@@ -2,6 +2,7 @@
 // (ANCHORS §1.1 "Staging environment", §1.2 "Process env" and "Instance env added by Diego").
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
+import { VCAP_HOME } from '@cf-lifecycle/contract';
 import { FileInputError, formatCap, readTextBounded } from '@cf-lifecycle/files';
 import { CliError } from './errors.ts';
 
@@ -89,7 +90,7 @@ function vcapApplication(app: AppIdentity, extra: Record<string, unknown>): stri
 export function stagingEnv(app: AppIdentity, stack: string, services: string, user: Record<string, string>): Record<string, string> {
   return {
     PATH: CONTAINER_PATH,
-    HOME: '/home/vcap',
+    HOME: VCAP_HOME,
     USER: 'vcap',
     LANG: 'en_US.UTF-8',
     ...user,
@@ -105,7 +106,7 @@ export function runningEnv(app: AppIdentity, port: number, services: string, use
   const guid = randomUUID();
   return {
     PATH: CONTAINER_PATH,
-    HOME: '/home/vcap',
+    HOME: VCAP_HOME,
     USER: 'vcap',
     LANG: 'en_US.UTF-8',
     PORT: String(port),

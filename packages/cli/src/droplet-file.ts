@@ -1,7 +1,8 @@
 // Reading what `droplet stage` wrote: the droplet tarball and its result.json beside it.
 import fs from 'node:fs';
+import { EXIT } from '@cf-lifecycle/contract';
 import { FileInputError, openRegularFile, readTextBounded } from '@cf-lifecycle/files';
-import { CliError, USAGE } from './errors.ts';
+import { CliError } from './errors.ts';
 import { checkTarball, extractTarball, UnsafeTarballError } from './tarball.ts';
 import { chownVcap } from './workspace.ts';
 
@@ -82,9 +83,9 @@ export function processCommand(file: string, type: string): string {
   } catch (err) {
     if (err instanceof FileInputError) {
       if (!fs.existsSync(resultFile)) {
-        throw new CliError(`--process ${type}: needs the droplet's metadata at ${resultFile} (written by \`droplet stage\`)`, USAGE);
+        throw new CliError(`--process ${type}: needs the droplet's metadata at ${resultFile} (written by \`droplet stage\`)`, EXIT.droplet.Usage);
       }
-      throw new CliError(err.message, USAGE);
+      throw new CliError(err.message, EXIT.droplet.Usage);
     }
     throw err;
   }
@@ -92,13 +93,13 @@ export function processCommand(file: string, type: string): string {
   try {
     result = JSON.parse(text);
   } catch {
-    throw new CliError(`--process ${type}: ${resultFile} is not valid JSON (restage, or copy the droplet's own result.json beside it)`, USAGE);
+    throw new CliError(`--process ${type}: ${resultFile} is not valid JSON (restage, or copy the droplet's own result.json beside it)`, EXIT.droplet.Usage);
   }
   const types = processTypes(result);
   const command = types.get(type);
   if (command === undefined || command === '') {
     const known = [...types.keys()];
-    throw new CliError(`--process ${type}: the droplet has no such process type (it has: ${known.join(', ') || 'none'})`, USAGE);
+    throw new CliError(`--process ${type}: the droplet has no such process type (it has: ${known.join(', ') || 'none'})`, EXIT.droplet.Usage);
   }
   return command;
 }

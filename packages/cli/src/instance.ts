@@ -1,6 +1,7 @@
 // The container an app instance runs in, as Diego sets it up for `droplet run` and `droplet shell`:
 // the droplet extracted into /home/vcap, the lifecycle read-only at /tmp/lifecycle, the host's network
 // (the app answers on 127.0.0.1), working directory /home/vcap.
+import { LIFECYCLE_DIR, VCAP_HOME } from '@cf-lifecycle/contract';
 import type { ContainerSpec } from '@cf-lifecycle/runner';
 import type { Stack } from '@cf-lifecycle/stack';
 
@@ -16,10 +17,10 @@ export function instanceContainer(
     rootfs: stack.rootfsDir,
     args,
     env,
-    cwd: '/home/vcap',
+    cwd: VCAP_HOME,
     mounts: [
-      { source: home, destination: '/home/vcap' },
-      { source: lifecycle, destination: '/tmp/lifecycle', readonly: true },
+      { source: home, destination: VCAP_HOME },
+      { source: lifecycle, destination: LIFECYCLE_DIR, readonly: true },
     ],
     network: 'host',
     stdio: 'inherit',

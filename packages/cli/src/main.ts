@@ -1,12 +1,13 @@
 // The `droplet` CLI: stage and run apps with the lifecycle in a cflinuxfs2-compatible container.
 import os from 'node:os';
 import { Command, CommanderError, Option } from 'commander';
+import { EXIT } from '@cf-lifecycle/contract';
 import { adviseCommand, inspectCommand, scanCommand } from '@cf-lifecycle/scan';
 import { exportImage, k8s, rebaseImage } from './commands/image.ts';
 import { run } from './commands/run.ts';
 import { shell } from './commands/shell.ts';
 import { stage, STAGE_NETWORKS } from './commands/stage.ts';
-import { CliError, USAGE } from './errors.ts';
+import { CliError } from './errors.ts';
 import { createLogger, type LogFormat, type Logger } from './log.ts';
 import { removeAllWorkspaces } from './workspace.ts';
 
@@ -32,20 +33,20 @@ const RANGES: Record<string, Range> = { '--memory': MEMORY, '--port': PORT, '--g
 
 /**
  * A whole-number option, checked against its range while the arguments are parsed: a bad value is
- * one line and exit status 2 (USAGE) before any file, container or stack is touched.
+ * one line and exit status 2 (usage) before any file, container or stack is touched.
  */
 const integer =
   (name: string, range: Range = RANGES[name] ?? { min: 0, max: Number.MAX_SAFE_INTEGER, what: 'not a whole number' }) =>
   (value: string): number => {
     const n = /^\d{1,16}$/.test(value) ? Number(value) : NaN;
-    if (!Number.isSafeInteger(n)) throw new CliError(`${name} ${value}: not a whole number`, USAGE);
-    if (n < range.min || n > range.max) throw new CliError(`${name} ${value}: ${range.what}`, USAGE);
+    if (!Number.isSafeInteger(n)) throw new CliError(`${name} ${value}: not a whole number`, EXIT.droplet.Usage);
+    if (n < range.min || n > range.max) throw new CliError(`${name} ${value}: ${range.what}`, EXIT.droplet.Usage);
     return n;
   };
 
 /** A process type to look up in result.json: any non-empty name (a Procfile key may be any string). */
 const processType = (value: string): string => {
-  if (value === '') throw new CliError('--process: name a process type (web, worker, …)', USAGE);
+  if (value === '') throw new CliError('--process: name a process type (web, worker, …)', EXIT.droplet.Usage);
   return value;
 };
 
@@ -199,7 +200,7 @@ export async function main(argv: string[]): Promise<void> {
     if (err instanceof CommanderError) {
       if (!COMMANDER_SILENT.has(err.code)) log.error(`${err.message.replace(/^error: /, '').replace(/\n/g, ' ')} (see droplet --help)`);
       // Help asked for is a success; help shown for a missing command, like any usage error, is not.
-      process.exitCode = err.exitCode === 0 ? 0 : USAGE;
+      process.exitCode = err.exitCode === 0 ? EXIT.droplet.Success : EXIT.droplet.Usage;
       return;
     }
     if (err instanceof CliError) {
@@ -208,6 +209,6 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     log.error((err as Error)?.message ?? String(err));
-    process.exitCode = 1;
+    process.exitCode = EXIT.droplet.Failure;
   }
 }

@@ -1,5 +1,6 @@
 // SIGINT/SIGTERM: stop what is running (containers get TERM, a grace period, then KILL), remove the
 // workspaces, exit 130/143.
+import { EXIT } from '@cf-lifecycle/contract';
 import { removeAllWorkspaces } from './workspace.ts';
 
 type Stopper = () => Promise<void>;
@@ -24,6 +25,6 @@ function install(): void {
     removeAllWorkspaces();
     process.exit(code);
   };
-  process.on('SIGINT', handle(130));
-  process.on('SIGTERM', handle(143));
+  process.on('SIGINT', handle(EXIT.droplet.Interrupted));
+  process.on('SIGTERM', handle(EXIT.droplet.Terminated));
 }

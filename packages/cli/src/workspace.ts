@@ -4,8 +4,9 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { VCAP_GID, VCAP_UID } from '@cf-lifecycle/contract';
 
-export const VCAP = { uid: 2000, gid: 2000 };
+export const VCAP = { uid: VCAP_UID, gid: VCAP_GID };
 const workspaces = new Set<string>();
 
 export function createWorkspace(kind: string): string {

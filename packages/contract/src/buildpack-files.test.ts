@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ProcfileInvalidError, applyConfigYml, parseLaunchYml, parseProcfile, parseReleaseOutput, parseStagingInfo } from './buildpack-files.ts';
 import type { BuildpackMetadata } from './buildpack-files.ts';
-import { YamlError } from './yaml.ts';
-import type { YamlValue } from './yaml.ts';
+import { YamlError } from './go/yaml.ts';
+import type { YamlValue } from './go/yaml.ts';
 
 function errorOf(run: () => unknown): Error {
   try {
@@ -283,16 +283,16 @@ describe('config.yml buildpack metadata (CONTRACT §2.13)', () => {
 describe('staging_info.yml as the launcher reads it (CONTRACT §3.2)', () => {
   it('reads the JSON the builder writes, decoding \\u escapes', () => {
     const text = '{"detected_buildpack":"x","start_command":"a \\u0026\\u0026 b","config":{"entrypoint_prefix":"p"}}\n';
-    expect(parseStagingInfo(text)).toEqual({ startCommand: 'a && b', entrypointPrefix: 'p' });
+    expect(parseStagingInfo(text)).toEqual({ startCommand: 'a && b', entrypointPrefix: 'p', detectedBuildpack: 'x' });
   });
 
   it('reads YAML too and ignores other keys and their custom tags', () => {
     const text = 'detected_buildpack: Ruby\nstart_command: bundle exec rackup\nextra: !ruby/object:Pathname {path: /app}\n';
-    expect(parseStagingInfo(text)).toEqual({ startCommand: 'bundle exec rackup', entrypointPrefix: '' });
+    expect(parseStagingInfo(text)).toEqual({ startCommand: 'bundle exec rackup', entrypointPrefix: '', detectedBuildpack: 'Ruby' });
   });
 
   it('is empty for an empty file', () => {
-    expect(parseStagingInfo('')).toEqual({ startCommand: '', entrypointPrefix: '' });
+    expect(parseStagingInfo('')).toEqual({ startCommand: '', entrypointPrefix: '', detectedBuildpack: '' });
   });
 
   it('keeps scalar text and turns null into ""', () => {

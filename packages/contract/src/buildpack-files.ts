@@ -1,8 +1,8 @@
 // The YAML files buildpacks and the builder write, decoded as the reference decodes them with
 // gopkg.in/yaml.v2 onto its Go types (CONTRACT §1.3, §2.12, §2.13, §3.2). Go type names appear in
 // yaml.v2's type errors, so each decode names the reference's type.
-import { YamlDecoder, YamlError, parseYaml } from './yaml.ts';
-import type { StructFields, YamlNode, YamlValue } from './yaml.ts';
+import { YamlDecoder, YamlError, parseYaml } from './go/yaml.ts';
+import type { StructFields, YamlNode, YamlValue } from './go/yaml.ts';
 
 export interface ProcessEntry {
   type: string;
@@ -143,21 +143,29 @@ export function applyConfigYml(base: BuildpackMetadata, text: string): Buildpack
   return metadata;
 }
 
-/** The two staging_info.yml fields the launcher uses (CONTRACT §3.2). */
+/** The staging_info.yml fields the launcher uses (CONTRACT §3.2), and the detected buildpack (image labels). */
 export interface StagingInfoFields {
   startCommand: string;
   entrypointPrefix: string;
+  detectedBuildpack: string;
 }
 
-/** `staging_info.yml` (JSON or YAML) as the launcher decodes it. Throws YamlError. Empty → both ''. */
+/** `staging_info.yml` (JSON or YAML) as the launcher decodes it. Throws YamlError. Empty → all ''. */
 export function parseStagingInfo(text: string): StagingInfoFields {
   const parsed = parseYaml(text);
-  const info: { startCommand: string; config: BuildpackConfig | undefined } = { startCommand: '', config: undefined };
-  if (!parsed) return { startCommand: '', entrypointPrefix: '' };
+  const info: { startCommand: string; detectedBuildpack: string; config: BuildpackConfig | undefined } = {
+    startCommand: '',
+    detectedBuildpack: '',
+    config: undefined,
+  };
+  if (!parsed) return { startCommand: '', entrypointPrefix: '', detectedBuildpack: '' };
   const decoder = new YamlDecoder();
   const result = decoder.struct(parsed.root, 'buildpackrunner.DeaStagingInfo', {
-    // Unused, but a type error in it still fails the decode.
-    detected_buildpack: (value) => void decoder.string(value),
+    // The launcher does not use it, but a type error in it still fails the decode.
+    detected_buildpack: (value) => {
+      const name = decoder.string(value);
+      if (name !== undefined) info.detectedBuildpack = name;
+    },
     start_command: (value) => {
       const command = decoder.string(value);
       if (command !== undefined) info.startCommand = command;
@@ -168,10 +176,11 @@ export function parseStagingInfo(text: string): StagingInfoFields {
   });
   if (result === 'null') {
     info.startCommand = '';
+    info.detectedBuildpack = '';
     info.config = undefined;
   }
   decoder.finish();
-  return { startCommand: info.startCommand, entrypointPrefix: info.config?.entrypointPrefix ?? '' };
+  return { startCommand: info.startCommand, entrypointPrefix: info.config?.entrypointPrefix ?? '', detectedBuildpack: info.detectedBuildpack };
 }
 
 // ---------------------------------------------------------------------------------------------------

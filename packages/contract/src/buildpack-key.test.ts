@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildpackDirs, goUrlParseError, isUrlKey, isZipUrl, md5Hex, splitFragment } from './buildpack-key.ts';
 import { depsIndex, goClean } from './paths.ts';
-import { formatByteSize } from './bytefmt.ts';
+import { formatByteSize } from './go/bytefmt.ts';
 
 describe('buildpack keys (CONTRACT §2.4)', () => {
   it('tells URLs by their scheme (quirk Q16 kept)', () => {

@@ -1,7 +1,7 @@
 // Buildpack keys, URLs and directories (CONTRACT §2.4, §2.6).
 import { createHash } from 'node:crypto';
-import { parseGoUrl } from './go-url.ts';
-import { xxhash64Hex } from './xxhash64.ts';
+import { parseGoUrl } from './go/go-url.ts';
+import { xxhash64Hex } from './go/xxhash64.ts';
 
 /** A key is a URL iff it starts with a URL scheme: a letter, then letters, digits, `+`, `-`, `.`, then `:` (quirk Q16 kept). */
 export function isUrlKey(key: string): boolean {

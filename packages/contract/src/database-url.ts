@@ -1,6 +1,6 @@
 // DATABASE_URL from VCAP_SERVICES (CONTRACT §7).
-import { goJsonParse } from './gojson.ts';
-import { formatGoUrl, parseGoUrl, type GoUrl } from './go-url.ts';
+import { goJsonParse } from './go/gojson.ts';
+import { formatGoUrl, parseGoUrl, type GoUrl } from './go/go-url.ts';
 
 const SCHEMES: Record<string, string> = { mysql: 'mysql2', mysql2: 'mysql2', postgres: 'postgres', postgresql: 'postgres' };
 

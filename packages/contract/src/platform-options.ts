@@ -1,5 +1,5 @@
 // VCAP_PLATFORM_OPTIONS (CONTRACT §8): an optional JSON object with a string member `credhub-uri`.
-import { GoJsonSyntaxError, goJsonParse } from './gojson.ts';
+import { GoJsonSyntaxError, goJsonParse } from './go/gojson.ts';
 
 export interface PlatformOptions {
   credhubUri: string;

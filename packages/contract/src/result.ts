@@ -1,6 +1,6 @@
 // result.json and staging_info.yml documents (CONTRACT §2.14, §2.15), encoded the way Go does (§1.2).
 import type { BuildpackMetadata } from './buildpack-files.ts';
-import { goJson } from './gojson.ts';
+import { goJson } from './go/gojson.ts';
 import type { StagedProcesses } from './processes.ts';
 
 function buildpackJson(bp: BuildpackMetadata): object {

@@ -1,5 +1,5 @@
 // The VCAP_APPLICATION rewrite the launcher and shell apply (CONTRACT §5 step 4).
-import { goJson, goJsonParse } from './gojson.ts';
+import { goJson, goJsonParse } from './go/gojson.ts';
 
 /** Go's strconv.Atoi for the values Diego sets: an optional sign and decimal digits within int64. */
 function atoi(text: string | undefined): number | undefined {

@@ -1,6 +1,6 @@
 // The healthcheck's flags, as Diego passes them (`/tmp/lifecycle/healthcheck -port=8080 -uri=/health
 // -timeout=1s`, ANCHORS §1.2), and the plain configuration they become.
-import { type FlagDef, parseFlags } from '@cf-lifecycle/contract';
+import { EXIT, type FlagDef, parseFlags } from '@cf-lifecycle/contract';
 
 export const HEALTHCHECK_FLAGS: readonly FlagDef[] = [
   { name: 'network', kind: 'string', default: 'tcp', usage: 'network type to dial with (e.g. unix, tcp)' },
@@ -53,8 +53,8 @@ const positiveOrInfinity = (ms: number): number => (ms > 0 ? ms : Infinity);
 
 export function parseHealthcheckArgs(args: readonly string[]): ParsedArgs {
   const parsed = parseFlags('healthcheck', HEALTHCHECK_FLAGS, args);
-  if (parsed.kind === 'help') return { kind: 'exit', code: 0, stderr: parsed.output };
-  if (parsed.kind === 'error') return { kind: 'exit', code: 2, stderr: parsed.output };
+  if (parsed.kind === 'help') return { kind: 'exit', code: EXIT.healthcheck.Healthy, stderr: parsed.output };
+  if (parsed.kind === 'error') return { kind: 'exit', code: EXIT.healthcheck.FlagParse, stderr: parsed.output };
   const v = parsed.values;
   const network = v.network as string;
   const port = v.port as string;

@@ -2,24 +2,8 @@
 // (`cloudfoundry/healthcheck`), so the crash reasons operators know ("Failed to make TCP connection to
 // port 8080: connection refused") read the same; the reason after the colon is the real one where
 // Diego's tool always says "connection refused".
+import { EXIT } from '@cf-lifecycle/contract';
 import type { Target } from './config.ts';
-
-export const HealthcheckExitCode = {
-  Healthy: 0,
-  FlagParse: 2,
-  /** TCP or Unix socket connection failed. */
-  ConnectFailed: 4,
-  /** HTTP request failed before a response arrived (refused, reset, TLS, too many redirects). */
-  HttpRequestFailed: 5,
-  /** HTTP answered with a status other than 200, or the request could not be built from -uri/-port. */
-  HttpStatus: 6,
-  /** TCP or Unix socket connection not established within the timeout. */
-  ConnectTimeout: 64,
-  /** HTTP response not received within the timeout. */
-  HttpTimeout: 65,
-  /** SIGTERM in readiness mode before any check had finished (128 + 15, the shell's convention). */
-  Terminated: 143,
-} as const;
 
 /** One failed check: what stdout says and the status the healthcheck exits with. */
 export class CheckFailure {
@@ -48,28 +32,24 @@ function httpSubject(target: Target, uri: string): string {
 }
 
 export const connectFailed = (target: Target, reason: string): CheckFailure =>
-  new CheckFailure(`Failed to make ${connectSubject(target)}: ${reason}`, HealthcheckExitCode.ConnectFailed);
+  new CheckFailure(`Failed to make ${connectSubject(target)}: ${reason}`, EXIT.healthcheck.ConnectFailed);
 
 export const connectTimedOut = (target: Target, timeoutMs: number): CheckFailure =>
-  new CheckFailure(`Failed to make ${connectSubject(target)}: timed out after ${seconds(timeoutMs)} seconds`, HealthcheckExitCode.ConnectTimeout);
+  new CheckFailure(`Failed to make ${connectSubject(target)}: timed out after ${seconds(timeoutMs)} seconds`, EXIT.healthcheck.ConnectTimeout);
 
 export const httpRequestInvalid = (target: Target, uri: string): CheckFailure =>
-  new CheckFailure(`Failed to create an HTTP request to ${httpSubject(target, uri)}`, HealthcheckExitCode.HttpStatus);
+  new CheckFailure(`Failed to create an HTTP request to ${httpSubject(target, uri)}`, EXIT.healthcheck.HttpStatus);
 
 export const httpRequestFailed = (target: Target, uri: string, reason: string): CheckFailure =>
-  new CheckFailure(`Failed to make HTTP request to ${httpSubject(target, uri)}: ${reason}`, HealthcheckExitCode.HttpRequestFailed);
+  new CheckFailure(`Failed to make HTTP request to ${httpSubject(target, uri)}: ${reason}`, EXIT.healthcheck.HttpRequestFailed);
 
 export const httpStatusNotOk = (target: Target, uri: string, status: number, elapsedMs: number): CheckFailure =>
   new CheckFailure(
     `Failed to make HTTP request to ${httpSubject(target, uri)}: received status code ${status} in ${Math.floor(elapsedMs)}ms`,
-    HealthcheckExitCode.HttpStatus,
+    EXIT.healthcheck.HttpStatus,
   );
 
 export const httpTimedOut = (target: Target, uri: string, timeoutMs: number): CheckFailure =>
-  new CheckFailure(
-    `Failed to make HTTP request to ${httpSubject(target, uri)}: timed out after ${seconds(timeoutMs)} seconds`,
-    HealthcheckExitCode.HttpTimeout,
-  );
+  new CheckFailure(`Failed to make HTTP request to ${httpSubject(target, uri)}: timed out after ${seconds(timeoutMs)} seconds`, EXIT.healthcheck.HttpTimeout);
 
-export const terminatedBeforeFirstCheck = (): CheckFailure =>
-  new CheckFailure('healthcheck terminated before any check finished', HealthcheckExitCode.Terminated);
+export const terminatedBeforeFirstCheck = (): CheckFailure => new CheckFailure('healthcheck terminated before any check finished', EXIT.healthcheck.Terminated);

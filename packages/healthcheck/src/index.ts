@@ -4,11 +4,11 @@
 import { parseHealthcheckArgs } from './config.ts';
 import { httpCheck } from './checks/http.ts';
 import { portCheck } from './checks/port.ts';
-import { HealthcheckExitCode } from './failure.ts';
+import { EXIT } from '@cf-lifecycle/contract';
 import { monitor } from './modes.ts';
 
 export { HEALTHCHECK_FLAGS, parseHealthcheckArgs, type HealthcheckConfig, type Target } from './config.ts';
-export { CheckFailure, HealthcheckExitCode } from './failure.ts';
+export { CheckFailure } from './failure.ts';
 
 /** Runs the healthcheck with `args` (without argv[0]); resolves to the exit status. */
 export async function runHealthcheck(args: string[]): Promise<number> {
@@ -20,7 +20,7 @@ export async function runHealthcheck(args: string[]): Promise<number> {
   const { config } = parsed;
   const check = config.uri === '' ? portCheck(config.target) : httpCheck(config.target, config.uri);
   const failure = await monitor(check, config);
-  if (failure === undefined) return HealthcheckExitCode.Healthy;
+  if (failure === undefined) return EXIT.healthcheck.Healthy;
   // No trailing newline, as Diego's tool prints it: the text is used verbatim as the crash reason.
   process.stdout.write(failure.message);
   return failure.exitCode;

@@ -1,20 +1,12 @@
 // The failures hooks end staging with. Each is a LifecycleError, so the builder prints its message as
 // one line and exits with its code like any other staging failure.
-import { ExitCode, LifecycleError } from '@cf-lifecycle/contract';
+import { EXIT, LifecycleError } from '@cf-lifecycle/contract';
 import type { HookRecord } from './model.ts';
-
-/** Exit statuses of staging ended by a hook (docs/hooks.md), outside 0–5 and 222–226. */
-export const HookExitCode = {
-  /** A `required` hook answered `deny`. */
-  Denied: 227,
-  /** A `required` hook failed: error, crash, malformed answer or timeout. */
-  Failed: 228,
-} as const;
 
 /** `-hooksDir` or `-hooksConfig` is unusable: the builder exits 1 with this one line, before staging. */
 export class HookConfigError extends LifecycleError {
   constructor(message: string) {
-    super(message, ExitCode.Failure);
+    super(message, EXIT.builder.Failure);
   }
 }
 
@@ -24,7 +16,8 @@ export class HookDeniedError extends LifecycleError {
     readonly record: HookRecord,
     readonly records: HookRecord[],
   ) {
-    super(deniedMessage(record), record.outcome === 'deny' ? HookExitCode.Denied : HookExitCode.Failed);
+    // docs/hooks.md: 227 for a deny, 228 for an error, crash, malformed answer or timeout.
+    super(deniedMessage(record), record.outcome === 'deny' ? EXIT.builder.HookDenied : EXIT.builder.HookFailed);
   }
 }
 

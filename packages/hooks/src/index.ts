@@ -1,7 +1,7 @@
 // Staging hooks (docs/hooks.md): operator extension points that run during staging, whatever the
 // buildpack. The builder loads them before staging (loadHooks) and runs each phase (runHooks).
 export * from './model.ts';
-export { HookConfigError, HookDeniedError, HookExitCode } from './errors.ts';
+export { HookConfigError, HookDeniedError } from './errors.ts';
 export { loadHooks } from './config/load.ts';
 export { runHooks, type RunHooksOptions } from './run.ts';
 export { parseAnswer } from './answer.ts';

@@ -1,5 +1,5 @@
 // The two CredHub flags the launcher and shell accept after their positional arguments (CONTRACT §10).
-import { type FlagDef, parseFlags } from '@cf-lifecycle/contract';
+import { EXIT, type FlagDef, parseFlags } from '@cf-lifecycle/contract';
 
 export const CREDHUB_FLAGS: readonly FlagDef[] = [
   { name: 'credhubConnectAttempts', kind: 'int', default: 3, usage: 'number of times that the credhub client will attempt to connect to credhub' },
@@ -17,9 +17,9 @@ export interface CredhubSettings {
 }
 
 /** Parsing stops at the first non-flag (e.g. the launcher's metadata JSON): then the defaults apply. */
-export function parseCredhubFlags(setName: string, args: readonly string[]): { settings: CredhubSettings } | { exit: number; stderr: string } {
+export function parseCredhubFlags(setName: 'launcher' | 'shell', args: readonly string[]): { settings: CredhubSettings } | { exit: number; stderr: string } {
   const parsed = parseFlags(setName, CREDHUB_FLAGS, args);
-  if (parsed.kind === 'help') return { exit: 0, stderr: parsed.output };
-  if (parsed.kind === 'error') return { exit: 2, stderr: parsed.output };
+  if (parsed.kind === 'help') return { exit: EXIT[setName].Help, stderr: parsed.output };
+  if (parsed.kind === 'error') return { exit: EXIT[setName].FlagParse, stderr: parsed.output };
   return { settings: { attempts: parsed.values.credhubConnectAttempts as number, retryDelayMs: parsed.values.credhubRetryDelay as number } };
 }

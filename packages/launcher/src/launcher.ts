@@ -2,7 +2,7 @@
 //   launcher <app-directory> <start-command> <metadata> [credhub flags…]
 import fs from 'node:fs';
 import path from 'node:path';
-import { YamlError, goErrnoText, parseStagingInfo } from '@cf-lifecycle/contract';
+import { EXIT, YamlError, goErrnoText, parseStagingInfo } from '@cf-lifecycle/contract';
 import { FileInputError, readTextBounded } from '@cf-lifecycle/files';
 import { writeStderr } from './output.ts';
 import { launcherScript } from './scripts.ts';
@@ -48,18 +48,18 @@ export async function runLauncher(args: readonly string[]): Promise<number> {
   const argv0 = process.argv0;
   if (args.length < 3) {
     writeStderr(`${argv0}: received only ${args.length} arguments\nUsage: ${argv0} <app-directory> <start-command> <metadata>`);
-    return 1;
+    return EXIT.launcher.Failure;
   }
   const appDir = path.resolve(args[0]!);
   const info = readStagingInfo();
   if ('error' in info) {
     writeStderr(info.error);
-    return 1;
+    return EXIT.launcher.Failure;
   }
   const command = args[1] !== '' ? args[1]! : info.startCommand;
   if (command === '') {
     writeStderr(`${argv0}: no start command specified or detected in droplet`);
-    return 1;
+    return EXIT.launcher.Failure;
   }
   const entrypoint = info.entrypointPrefix !== '' ? info.entrypointPrefix : 'bash -c';
 
@@ -74,6 +74,6 @@ export async function runLauncher(args: readonly string[]): Promise<number> {
       script: info.entrypointPrefix !== '' ? 'the start-up script (it holds config.entrypoint_prefix of staging_info.yml)' : 'the start-up script',
       command: args[1] !== '' ? 'the start command' : 'the start command (start_command of staging_info.yml)',
     },
-    exitCodes: { environment: 3, exec: 4 },
+    exitCodes: { environment: EXIT.launcher.Environment, exec: EXIT.launcher.Exec },
   });
 }

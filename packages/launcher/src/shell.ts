@@ -2,6 +2,7 @@
 // `cf ssh` (CONTRACT §4).   shell [app-directory [command [credhub flags…]]]
 import fs from 'node:fs';
 import path from 'node:path';
+import { EXIT } from '@cf-lifecycle/contract';
 import { writeStderr } from './output.ts';
 import { shellScript } from './scripts.ts';
 import { startInAppEnvironment } from './start.ts';
@@ -13,13 +14,13 @@ export async function runShell(args: readonly string[]): Promise<number> {
     // Existence only; a file is accepted (quirk Q30 kept, including the spelling).
     if (appDir === '' || !statable(appDir)) {
       writeStderr('Provided app direcory does not exist');
-      return 1;
+      return EXIT.shell.Failure;
     }
   } else {
     appDir = path.join(process.env.HOME ?? '', 'app');
     if (!statable(appDir)) {
       writeStderr('Could not infer app directory, please provide one');
-      return 1;
+      return EXIT.shell.Failure;
     }
   }
   appDir = path.resolve(appDir);
@@ -31,7 +32,7 @@ export async function runShell(args: readonly string[]): Promise<number> {
     script: shellScript(),
     command,
     labels: { script: 'the start-up script', command: 'the command' },
-    exitCodes: { environment: 1, exec: 1 },
+    exitCodes: { environment: EXIT.shell.Failure, exec: EXIT.shell.Failure },
   });
 }
 

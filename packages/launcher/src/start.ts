@@ -7,7 +7,7 @@ import { writeStderr } from './output.ts';
 
 export interface StartOptions {
   /** The flag set's name in usage and error texts: `launcher` or `shell`. */
-  flagSet: string;
+  flagSet: 'launcher' | 'shell';
   /** Arguments parsed as CredHub flags (parsing stops at the first non-flag). */
   flagArgs: readonly string[];
   appDir: string;

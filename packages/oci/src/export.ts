@@ -4,6 +4,7 @@
 // reproducible: the same droplet, stack, lifecycle and metadata give the same digests.
 import fs from 'node:fs';
 import path from 'node:path';
+import { STAGING_METADATA_PATH, stagingSetNames } from '@cf-lifecycle/contract';
 import { writeArchive } from './archive.ts';
 import { OciError } from './errors.ts';
 import { hexOf } from './hashing.ts';
@@ -32,7 +33,7 @@ export interface ExportOptions {
   tag?: string;
   /** Also keep the image layout in this directory (created, or replaced if it holds a layout). */
   layout?: string;
-  /** The staging metadata document, for a droplet without ./.cf-lifecycle/staging-metadata.json (default: <droplet>.metadata.json). */
+  /** The staging metadata document, for a droplet without one inside (default: the set's `<droplet>.metadata.json`). */
   metadata?: Record<string, unknown>;
 }
 
@@ -137,12 +138,13 @@ export async function exportCommand(droplet: string, opts: ExportOptions, log: L
     log.info(`lifecycle layer ${lifecycle.digest}`);
     log.info(`droplet layer ${dropletBlob.digest}`);
 
+    const besideFile = stagingSetNames(droplet).metadata;
     // The copy inside the droplet comes first: with it the image depends on the droplet alone (the
     // copy beside it was finished later, after packaging, so its finishedAt differs).
     const metadata =
-      parseMetadata(dropletBlob.stagingMetadata, `${droplet}: ./.cf-lifecycle/staging-metadata.json`, log) ??
+      parseMetadata(dropletBlob.stagingMetadata, `${droplet}: ./${STAGING_METADATA_PATH}`, log) ??
       opts.metadata ??
-      parseMetadata(readBeside(`${droplet}.metadata.json`, log), `${droplet}.metadata.json`, log);
+      parseMetadata(readBeside(besideFile, log), besideFile, log);
     const facts = stagingFacts(metadata, dropletBlob.stagingInfo);
     if (facts.stagedOn?.name !== undefined && facts.stagedOn.name !== opts.stack.name) {
       log.info(`note: the droplet was staged on ${facts.stagedOn.name}, the image runs it on ${opts.stack.name}`);

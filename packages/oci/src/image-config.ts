@@ -1,6 +1,7 @@
 // The image config and manifest. The stack's part of both (first layer, first diff_id, first history
 // entry, stack labels) is applied by one function, used by export and by rebase alike: rebasing an
 // image onto a stack gives the very bytes exporting the droplet on that stack gives.
+import { LIFECYCLE_DIR, VCAP_GID, VCAP_HOME, VCAP_UID, launcherArgs, lifecyclePath } from '@cf-lifecycle/contract';
 import { LABEL, type StagingFacts } from './labels.ts';
 import type { LayerBlob } from './layout.ts';
 import {
@@ -17,9 +18,9 @@ import {
 export const EPOCH = '1970-01-01T00:00:00Z';
 export const DEFAULT_PORT = 8080;
 /** Diego's start: the launcher in the droplet's home, app directory `app`, no start command (the droplet's), no metadata. */
-export const ENTRYPOINT = ['/tmp/lifecycle/launcher', 'app', '', '{}'];
-export const WORKING_DIR = '/home/vcap';
-export const USER = '2000:2000';
+export const ENTRYPOINT = [lifecyclePath('launcher'), ...launcherArgs('')];
+export const WORKING_DIR = VCAP_HOME;
+export const USER = `${VCAP_UID}:${VCAP_GID}`;
 export const ENV = ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'LANG=en_US.UTF-8', `PORT=${DEFAULT_PORT}`];
 export const LAYER_ROLES = ['stack', 'lifecycle', 'droplet'] as const;
 export type LayerRole = (typeof LAYER_ROLES)[number];
@@ -66,8 +67,8 @@ export function dropletConfig(parts: {
     rootfs: { type: 'layers', diff_ids: ['', parts.lifecycleLayer.diffId, parts.dropletLayer.diffId] },
     history: [
       history(created, ''),
-      history(created, `droplet export: lifecycle ${parts.lifecycleVersion} at /tmp/lifecycle`),
-      history(created, `droplet export: droplet sha256:${parts.dropletSha256} at /home/vcap`),
+      history(created, `droplet export: lifecycle ${parts.lifecycleVersion} at ${LIFECYCLE_DIR}`),
+      history(created, `droplet export: droplet sha256:${parts.dropletSha256} at ${VCAP_HOME}`),
     ],
   };
   return withStack(config, parts.stack, parts.stackLayer);

@@ -63,10 +63,15 @@ describe('k8s manifests', () => {
     expect(job!.metadata.name).toBe('hello-staging');
     expect(pod.restartPolicy).toBe('Never');
     expect(builder.image).toBe('registry.example.com/apps/hello:1.0');
-    expect(builder.command[0]).toBe('/tmp/lifecycle/builder');
-    expect(builder.command).toContain('-buildDir=/tmp/app');
-    expect(builder.command).toContain('-buildpackOrder=$(BUILDPACK_ORDER)');
-    expect(builder.command).toContain('-outputStagingMetadata=/tmp/output/droplet.tgz.metadata.json');
+    // The app, buildpacks and cache at the builder's defaults (the volume's mounts), the outputs on the volume.
+    expect(builder.command).toEqual([
+      '/tmp/lifecycle/builder',
+      '-outputDroplet=/tmp/output/droplet.tgz',
+      '-outputMetadata=/tmp/output/result.json',
+      '-outputBuildArtifactsCache=/tmp/output/cache.tgz',
+      '-buildpackOrder=$(BUILDPACK_ORDER)',
+      '-outputStagingMetadata=/tmp/output/droplet.tgz.metadata.json',
+    ]);
     expect(builder.env).toContainEqual({ name: 'BUILDPACK_ORDER', value: 'python-web' });
     expect(builder.volumeMounts).toContainEqual({ name: 'staging', mountPath: '/tmp/app', subPath: 'app' });
     expect(pod.volumes).toEqual([{ name: 'staging', persistentVolumeClaim: { claimName: 'hello-staging' } }]);

@@ -3,9 +3,9 @@
 // escalation, Diego's 10 s to stop), a Service in front of it, and a staging Job that runs the builder
 // in the stack image on app bits from a volume (Eirini's staging, ANCHORS §2.1, in one container).
 import { stringify } from 'yaml';
+import { DEFAULT_STACK, STAGING_PATHS, VCAP_GID, VCAP_UID, builderArgs, lifecyclePath, stagingSetNames } from '@cf-lifecycle/contract';
 import { OciError } from './errors.ts';
 import { ENTRYPOINT, WORKING_DIR } from './image-config.ts';
-import { VCAP_GID, VCAP_UID } from './layers/fixed.ts';
 
 export interface K8sOptions {
   /** The image reference as the cluster pulls it, e.g. registry.example.com/apps/hello:1.0. */
@@ -66,7 +66,7 @@ function containerSecurity() {
 function deployment(opts: K8sOptions, labels: Record<string, string>) {
   const port = String(opts.port);
   const healthcheck = [
-    '/tmp/lifecycle/healthcheck',
+    lifecyclePath('healthcheck'),
     `-port=${port}`,
     ...(opts.healthCheckEndpoint !== undefined ? [`-uri=${opts.healthCheckEndpoint}`] : []),
     '-timeout=1s',
@@ -133,12 +133,16 @@ function service(opts: K8sOptions, labels: Record<string, string>) {
   };
 }
 
+/** Where the staging Job's outputs go: a directory of the volume, so that they outlive the pod. */
+const OUTPUT_DIR = '/tmp/output';
+const OUTPUT_DROPLET = `${OUTPUT_DIR}/droplet.tgz`;
+
 /** Where the staging Job mounts the subdirectories of its one volume (the builder's defaults, CONTRACT §1). */
 export const STAGING_MOUNTS = [
-  { subPath: 'app', mountPath: '/tmp/app', readOnly: false },
-  { subPath: 'buildpacks', mountPath: '/tmp/buildpacks', readOnly: true },
-  { subPath: 'cache', mountPath: '/tmp/cache', readOnly: false },
-  { subPath: 'output', mountPath: '/tmp/output', readOnly: false },
+  { subPath: 'app', mountPath: STAGING_PATHS.buildDir, readOnly: false },
+  { subPath: 'buildpacks', mountPath: STAGING_PATHS.buildpacksDir, readOnly: true },
+  { subPath: 'cache', mountPath: STAGING_PATHS.buildArtifactsCacheDir, readOnly: false },
+  { subPath: 'output', mountPath: OUTPUT_DIR, readOnly: false },
 ] as const;
 
 function stagingJob(opts: K8sOptions, labels: Record<string, string>) {
@@ -162,22 +166,23 @@ function stagingJob(opts: K8sOptions, labels: Record<string, string>) {
               name: 'builder',
               image: opts.stackImage ?? opts.image,
               imagePullPolicy: 'IfNotPresent',
+              // The app, buildpacks and cache are at the builder's defaults (the mounts above); the
+              // outputs go to the volume. Kubernetes expands $(BUILDPACK_ORDER) from the env below.
               command: [
-                '/tmp/lifecycle/builder',
-                '-buildDir=/tmp/app',
-                '-buildpacksDir=/tmp/buildpacks',
-                '-buildArtifactsCacheDir=/tmp/cache',
-                '-outputDroplet=/tmp/output/droplet.tgz',
-                '-outputMetadata=/tmp/output/result.json',
-                '-outputBuildArtifactsCache=/tmp/output/cache.tgz',
-                // The staging metadata (docs/staging-metadata.md), inside the droplet too: the image's labels.
-                '-outputStagingMetadata=/tmp/output/droplet.tgz.metadata.json',
-                '-buildpackOrder=$(BUILDPACK_ORDER)',
+                lifecyclePath('builder'),
+                ...builderArgs({
+                  outputDroplet: OUTPUT_DROPLET,
+                  outputMetadata: `${OUTPUT_DIR}/result.json`,
+                  outputBuildArtifactsCache: `${OUTPUT_DIR}/cache.tgz`,
+                  // The staging metadata (docs/staging-metadata.md), inside the droplet too: the image's labels.
+                  outputStagingMetadata: stagingSetNames(OUTPUT_DROPLET).metadata,
+                  buildpackOrder: ['$(BUILDPACK_ORDER)'],
+                }),
               ],
-              workingDir: '/tmp/app',
+              workingDir: STAGING_PATHS.buildDir,
               env: [
                 { name: 'BUILDPACK_ORDER', value: order },
-                { name: 'CF_STACK', value: opts.stack ?? 'cflinuxfs2' },
+                { name: 'CF_STACK', value: opts.stack ?? DEFAULT_STACK },
                 { name: 'VCAP_SERVICES', value: '{}' },
               ],
               volumeMounts: STAGING_MOUNTS.map((m) => ({ name: 'staging', mountPath: m.mountPath, subPath: m.subPath, ...(m.readOnly && { readOnly: true }) })),

@@ -3,8 +3,7 @@
 // rewrites the stack's labels only. docs/oci.md lists them. An image is pushed to registries and
 // inspected by anyone who can pull it: a buildpack named by a URL with a token
 // (`https://user:token@host/bp.zip`) is labelled `https://***@host/bp.zip`.
-import { parse as parseYaml } from 'yaml';
-import { redactUrl, redactUrlsIn } from '@cf-lifecycle/contract';
+import { YamlError, parseStagingInfo, redactUrl, redactUrlsIn, type StagingInfoFields } from '@cf-lifecycle/contract';
 
 export const LABEL = {
   /** The stack's name (CF_STACK), e.g. cflinuxfs2. */
@@ -113,16 +112,17 @@ export function normalizeTime(value: unknown): string | undefined {
 /** The facts of a staging, from its metadata document (any of the shapes docs/oci.md lists) and staging_info.yml. */
 export function stagingFacts(metadata: Json | undefined, stagingInfo: string | undefined): StagingFacts {
   const facts: StagingFacts = { buildpacks: [] };
-  let info: Json = {};
+  // Read as the launcher reads it (CONTRACT §3.2): what it would refuse gives no labels.
+  let info: StagingInfoFields | undefined;
   if (stagingInfo !== undefined) {
     try {
-      const parsed: unknown = parseYaml(stagingInfo);
-      if (isObject(parsed)) info = parsed;
-    } catch {
+      info = parseStagingInfo(stagingInfo);
+    } catch (error) {
       // A droplet's staging_info.yml is the launcher's business; a broken one only loses labels here.
+      if (!(error instanceof YamlError)) throw error;
     }
   }
-  const startCommand = str(info.start_command);
+  const startCommand = str(info?.startCommand);
   if (startCommand) facts.startCommand = startCommand;
 
   if (metadata) {
@@ -139,7 +139,7 @@ export function stagingFacts(metadata: Json | undefined, stagingInfo: string | u
     } else if (str(metadata.stack)) facts.stagedOn = { name: str(metadata.stack)! };
   }
   if (facts.buildpacks.length === 0) {
-    const detected = str(info.detected_buildpack);
+    const detected = str(info?.detectedBuildpack);
     if (detected) facts.buildpacks = [{ name: detected }];
   }
   return facts;

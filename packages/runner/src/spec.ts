@@ -3,6 +3,9 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+// Only contract's diego.ts, which imports nothing: the runner stays free of contract's dependencies (yaml),
+// so that it still bundles as plain ESM (test/runner's holder).
+import { VCAP_GID, VCAP_UID } from '@cf-lifecycle/contract/diego';
 import { RunnerError } from './errors.ts';
 import { canRaiseRlimits, hardNofileLimit } from './host.ts';
 
@@ -50,7 +53,7 @@ export const NETWORK_MODES: readonly NetworkMode[] = ['isolated', 'none', 'host'
 /** The prefix of generated container ids; `cleanupStale()` only touches ids that carry it. */
 export const ID_PREFIX = 'cfl-';
 
-export const DEFAULT_USER = { uid: 2000, gid: 2000 } as const;
+export const DEFAULT_USER = { uid: VCAP_UID, gid: VCAP_GID } as const;
 export const DEFAULT_LIMITS = { memoryBytes: 1024 * 1024 * 1024, pids: 1024, nofile: 1024 } as const;
 /** runc spec's PATH, used when the caller's environment has none. */
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';

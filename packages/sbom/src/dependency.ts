@@ -1,21 +1,10 @@
 // A dependency as the SBOM and the staging metadata record it: one package of one ecosystem, named
 // by its package URL (purl). Builders of purls live here so every manifest reader spells them alike.
+import { ECOSYSTEMS, type Dependency, type Ecosystem } from '@cf-lifecycle/contract';
 import { PackageURL } from 'packageurl-js';
 
-/** OSV's ecosystem names (https://ossf.github.io/osv-schema/#affectedpackage-field), plus `generic`. */
-export type Ecosystem = 'npm' | 'PyPI' | 'RubyGems' | 'Packagist' | 'Go' | 'Maven' | 'Debian' | 'generic';
-
-export const ECOSYSTEMS: readonly Ecosystem[] = ['npm', 'PyPI', 'RubyGems', 'Packagist', 'Go', 'Maven', 'Debian', 'generic'];
-
-export interface Dependency {
-  ecosystem: Ecosystem;
-  name: string;
-  version: string;
-  purl: string;
-  licenses?: string[];
-  /** Where it was found: `app/<path of the manifest>`, `buildpack:<key>` or `stack`. */
-  source: string;
-}
+// The types are the staging metadata's (contract); re-exported for the manifest readers here.
+export { ECOSYSTEMS, type Dependency, type Ecosystem };
 
 /** The purl type of each ecosystem (purl-spec PURL-TYPES), and back. */
 const PURL_TYPE: Record<Ecosystem, string> = {

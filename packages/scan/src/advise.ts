@@ -38,7 +38,8 @@ export function advise(target: Target, input: AdviseInput): Advice {
   for (const bp of m.buildpacks) {
     const installed = installedFor(input.buildpacks, bp);
     if (installed && bp.version && compareGeneric(installed.version, bp.version) > 0) {
-      restage.push(`buildpack ${bp.name ?? bp.key} ${bp.version} → ${installed.version}`);
+      // A buildpack that declared no name has `name: ""`: it is named by its key.
+      restage.push(`buildpack ${bp.name || bp.key} ${bp.version} → ${installed.version}`);
     }
   }
 
@@ -90,6 +91,6 @@ function sameDependency(a: Dependency, b: Dependency): boolean {
 }
 
 function stillAffected(dep: Dependency, advisory: string, index: AdvisoryIndex): boolean {
-  const probe = { schemaVersion: 1, buildpacks: [], dependencies: [dep] };
+  const probe = { dependencies: [dep] };
   return findingsFor('', probe, index).some((f) => f.advisory === advisory);
 }

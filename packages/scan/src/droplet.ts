@@ -8,10 +8,8 @@ import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { FileInputError, chunksOf, formatCap, openRegularFile } from '@cf-lifecycle/files';
 import { visitTar } from '@cf-lifecycle/tar';
+import { SBOM_PATH, STAGING_METADATA_PATH } from '@cf-lifecycle/contract';
 import { InputError, LIMITS } from './limits.ts';
-
-export const METADATA_PATH = '.cf-lifecycle/staging-metadata.json';
-export const SBOM_PATH = '.cf-lifecycle/sbom.cdx.json';
 
 export interface DropletContents {
   metadata?: string;
@@ -86,8 +84,8 @@ export async function readOpenedDroplet(input: OpenedInput, file: string, opts: 
   stream.on('error', (err) => gunzip.destroy(err));
   stream.pipe(gunzip);
   const result: DropletContents = { size: input.size };
-  const wanted = new Set([METADATA_PATH, ...(opts.sbom ? [SBOM_PATH] : [])]);
-  const caps: Record<string, number> = { [METADATA_PATH]: LIMITS.metadataBytes, [SBOM_PATH]: LIMITS.sbomBytes };
+  const wanted = new Set([STAGING_METADATA_PATH, ...(opts.sbom ? [SBOM_PATH] : [])]);
+  const caps: Record<string, number> = { [STAGING_METADATA_PATH]: LIMITS.metadataBytes, [SBOM_PATH]: LIMITS.sbomBytes };
   try {
     await visitTar(
       gunzip as AsyncIterable<Buffer>,
@@ -100,7 +98,7 @@ export async function readOpenedDroplet(input: OpenedInput, file: string, opts: 
           return true;
         },
         content: (entry, data) => {
-          if (entry.name === METADATA_PATH) result.metadata = data.toString('utf8');
+          if (entry.name === STAGING_METADATA_PATH) result.metadata = data.toString('utf8');
           else result.sbom = data.toString('utf8');
           wanted.delete(entry.name);
           return wanted.size === 0;

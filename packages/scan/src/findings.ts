@@ -2,7 +2,7 @@
 // (package, advisory) of each droplet. Verdicts are cached per package version: across thousands
 // of droplets the same versions recur, and each is evaluated once.
 import { parsePurl, type Dependency } from '@cf-lifecycle/sbom/dependency';
-import type { StagingMetadata } from './metadata.ts';
+import type { StagingMetadata } from '@cf-lifecycle/contract';
 import { evaluate, SCANNED_ECOSYSTEMS, type Advisory, type AdvisoryIndex, type ParsedVersions } from './osv.ts';
 import type { SeverityOrUnknown } from './severity.ts';
 
@@ -76,7 +76,12 @@ export class Matcher {
   }
 }
 
-export function findingsFor(target: string, metadata: StagingMetadata, matcher: Matcher | AdvisoryIndex): Finding[] {
+/** The findings of the dependencies a staging recorded (or of any list of them, with the app's name when known). */
+export function findingsFor(
+  target: string,
+  metadata: Pick<StagingMetadata, 'dependencies'> & { app?: { name?: string } },
+  matcher: Matcher | AdvisoryIndex,
+): Finding[] {
   const m = matcher instanceof Matcher ? matcher : new Matcher(matcher);
   const findings: Finding[] = [];
   const seen = new Set<string>();

@@ -3,12 +3,20 @@
 // directories holding any number of both, walked recursively (without following symbolic links, at
 // most LIMITS.walkFiles files). Every file is opened as a regular file and read under its cap.
 import fs from 'node:fs';
+import {
+  STAGING_METADATA_PATH,
+  StagingMetadataError,
+  dropletOfMetadataFile,
+  looksLikeStagingMetadata,
+  parseStagingMetadata,
+  toStagingMetadata,
+  type StagingMetadata,
+} from '@cf-lifecycle/contract';
 import { FileInputError, walkFiles } from '@cf-lifecycle/files';
 import { TarFormatError } from '@cf-lifecycle/tar';
 import { openInput, readOpened, readOpenedDroplet } from './droplet.ts';
 import { InputError, LIMITS, neitherDropletNorMetadata } from './limits.ts';
-import { looksLikeStagingMetadata, MetadataError, parseStagingMetadata, toStagingMetadata, type StagingMetadata } from './metadata.ts';
-import { checkSet, dropletOfMetadataFile, type StagingSet } from './staging-set.ts';
+import { checkSet, type StagingSet } from './staging-set.ts';
 
 export { InputError } from './limits.ts';
 
@@ -101,7 +109,7 @@ export async function loadFile(file: string): Promise<Target> {
     return target!;
   } catch (err) {
     if (err instanceof InputError) throw err;
-    if (err instanceof MetadataError || err instanceof TarFormatError) throw new InputError(`${file}: ${err.message}`);
+    if (err instanceof StagingMetadataError || err instanceof TarFormatError) throw new InputError(`${file}: ${err.message}`);
     throw new InputError(`${file}: ${(err as Error).message}`);
   }
 }
@@ -116,7 +124,7 @@ async function loadDroplet(file: string, opts: { onlyGzip: boolean }): Promise<T
     }
     const contents = await readOpenedDroplet(input, file);
     if (contents.metadata === undefined) {
-      throw new InputError(`${file}: a droplet without ./.cf-lifecycle/staging-metadata.json (staged by another lifecycle?)`);
+      throw new InputError(`${file}: a droplet without ./${STAGING_METADATA_PATH} (staged by another lifecycle?)`);
     }
     const metadata = parseStagingMetadata(contents.metadata);
     const set = await checkSet({ droplet: file, embedded: metadata, dropletSize: contents.size });
@@ -147,7 +155,7 @@ async function loadMetadataFile(file: string, opts: { onlyMetadata: boolean }): 
   try {
     doc = JSON.parse(text);
   } catch (err) {
-    throw new MetadataError(`invalid JSON: ${(err as Error).message}`);
+    throw new StagingMetadataError(`invalid JSON: ${(err as Error).message}`);
   }
   if (opts.onlyMetadata && !looksLikeStagingMetadata(doc)) return undefined;
   const metadata = toStagingMetadata(doc);

@@ -6,12 +6,25 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkSet } from './staging-set.ts';
-import type { StagingMetadata } from './metadata.ts';
+import type { StagingMetadata } from '@cf-lifecycle/contract';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'staging-set-test-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-const doc = (extra: Record<string, unknown> = {}): StagingMetadata => ({ schemaVersion: 1, buildpacks: [], dependencies: [], ...extra });
+/** A valid document (readers check the schema) with `extra` fields. */
+const doc = (extra: Record<string, unknown> = {}): StagingMetadata => ({
+  schemaVersion: 1,
+  lifecycle: { name: 'cf-buildpack-lifecycle', version: '0.1.0' },
+  stack: { name: 'cflinuxfs2', source: 'CF_STACK' },
+  staging: { startedAt: '2024-05-01T12:00:00.000Z', finishedAt: '2024-05-01T12:00:01.000Z', durationMs: 1000, phases: [] },
+  app: { digest: `sha256:${'0'.repeat(64)}`, files: 0 },
+  buildpacks: [],
+  processTypes: {},
+  dependencies: [],
+  executables: { static: [], dynamic: 0 },
+  hooks: [],
+  ...extra,
+});
 
 function files(name: string, opts: { droplet?: string; metadata?: unknown; result?: string; sidecar?: string }): string {
   const droplet = path.join(dir, name);
@@ -24,7 +37,7 @@ function files(name: string, opts: { droplet?: string; metadata?: unknown; resul
 
 describe('checkSet', () => {
   it('no staging ids (an older lifecycle): the droplet size recorded beside it is still compared', async () => {
-    const droplet = files('old', { droplet: 'x'.repeat(10), metadata: doc({ droplet: { size: 10 } }), result: '{}' });
+    const droplet = files('old', { droplet: 'x'.repeat(10), metadata: doc({ droplet: { sha256: '1'.repeat(64), size: 10 } }), result: '{}' });
     expect(await checkSet({ droplet, embedded: doc(), dropletSize: 10 })).toMatchObject({ status: 'consistent', problems: [] });
     const other = await checkSet({ droplet, embedded: doc(), dropletSize: 11 });
     expect(other.status).toBe('mixed');

@@ -7,11 +7,9 @@
 // disagrees with the rest is named.
 import fs from 'node:fs';
 import path from 'node:path';
+import { STAGING_SET_SUFFIXES, StagingMetadataError, parseStagingMetadata, stagingSetNames, type StagingMetadata } from '@cf-lifecycle/contract';
 import { readDroplet, sha256Text } from './droplet.ts';
 import { InputError, LIMITS, readInput, readInputBytes } from './limits.ts';
-import { MetadataError, parseStagingMetadata, type StagingMetadata } from './metadata.ts';
-
-export const SET_SUFFIXES = { metadata: '.metadata.json', result: '.result.json', stagingId: '.result.json.staging-id' } as const;
 
 const STAGING_ID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
@@ -66,20 +64,13 @@ function exists(file: string): boolean {
 }
 
 function reason(err: unknown): string {
-  return err instanceof InputError || err instanceof MetadataError ? err.message : ((err as Error)?.message ?? String(err));
-}
-
-/** The droplet that a file named `DROPLET.metadata.json` belongs to, or undefined. */
-export function dropletOfMetadataFile(file: string): string | undefined {
-  return file.endsWith(SET_SUFFIXES.metadata) && path.basename(file) !== SET_SUFFIXES.metadata ? file.slice(0, -SET_SUFFIXES.metadata.length) : undefined;
+  return err instanceof InputError || err instanceof StagingMetadataError ? err.message : ((err as Error)?.message ?? String(err));
 }
 
 /** Checks the files of one staging against each other; never throws for what it finds on disk. */
 export async function checkSet(inputs: SetInputs): Promise<StagingSet> {
   const droplet = inputs.droplet;
-  const metadataFile = `${droplet}${SET_SUFFIXES.metadata}`;
-  const resultFile = `${droplet}${SET_SUFFIXES.result}`;
-  const sidecarFile = `${droplet}${SET_SUFFIXES.stagingId}`;
+  const { metadata: metadataFile, result: resultFile, sidecar: sidecarFile } = stagingSetNames(droplet);
   const files: string[] = [];
   const problems: SetProblem[] = [];
   let checks = 0;
@@ -202,8 +193,8 @@ export async function checkSet(inputs: SetInputs): Promise<StagingSet> {
   if (majority !== undefined && majority !== NO_ID) set.stagingId = majority;
   if (problems.length > 0) {
     const base = path.basename(droplet);
-    const { metadata, result, stagingId } = SET_SUFFIXES;
-    set.advice = `restage the app, or copy ${base}, ${base}${metadata}, ${base}${result} and ${base}${stagingId} of one staging together`;
+    const { metadata, result, sidecar } = STAGING_SET_SUFFIXES;
+    set.advice = `restage the app, or copy ${base}, ${base}${metadata}, ${base}${result} and ${base}${sidecar} of one staging together`;
   }
   return set;
 }

@@ -10,6 +10,7 @@ import type { Reporter } from './progress.ts';
 import { isAlive } from './run.ts';
 import { removeTree } from './mounts.ts';
 import { VERSION_FILE } from './version-file.ts';
+import { DEFAULT_STACK } from '@cf-lifecycle/contract/diego';
 
 export interface Stack {
   name: string;
@@ -28,7 +29,8 @@ export interface Stack {
 }
 
 export const DEFAULT_CACHE_DIR = '/var/cache/cf-lifecycle';
-export const DEFAULT_NAME = 'cflinuxfs2';
+/** The stack built and opened when none is named (Diego's default stack, contract's diego.ts). */
+export const DEFAULT_NAME = DEFAULT_STACK;
 
 export function resolveCacheDir(cacheDir?: string): string {
   return path.resolve(cacheDir || process.env.CF_LIFECYCLE_CACHE || DEFAULT_CACHE_DIR);

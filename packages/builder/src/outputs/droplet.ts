@@ -4,13 +4,11 @@
 // to the same tree `cp -a` + `tar -czf` gives.
 import fs from 'node:fs';
 import path from 'node:path';
-import { StagingError, goErrnoText, goPathError } from '@cf-lifecycle/contract';
+import { STAGING_METADATA_DIR, StagingError, goErrnoText, goPathError, type BuilderConfig } from '@cf-lifecycle/contract';
 import { writeTar, type TarTree } from '@cf-lifecycle/tar';
-import type { BuilderConfig } from '../config.ts';
 import type { StagingPlan } from '../plan.ts';
 import { temporaryBeside } from './atomic.ts';
 import { ParallelGzipWriter } from './parallel-gzip.ts';
-import { METADATA_DIR } from './staging-metadata.ts';
 
 /** The two archives, complete under temporary names; the staging's OutputSet gives them their names. */
 export interface PackagedDroplet {
@@ -65,7 +63,7 @@ export async function packageDroplet(config: BuilderConfig, plan: StagingPlan): 
   }
 
   // The staging metadata and SBOM come first: a reader gets them without decompressing the app.
-  const tree = { dir: plan.contentsDir, graft: { app: config.buildDir }, first: [METADATA_DIR] };
+  const tree = { dir: plan.contentsDir, graft: { app: config.buildDir }, first: [STAGING_METADATA_DIR] };
   const droplet = await archive(tree, config.outputDroplet, config, (d) => `Failed to compress droplet filesystem: ${d}`);
   try {
     fs.mkdirSync(path.dirname(config.outputBuildArtifactsCache), { recursive: true, mode: 0o755 });

@@ -20,9 +20,6 @@ export type CommitStep = (typeof COMMIT_STEPS)[number];
  */
 export const KILL_AT_ENV = 'CF_LIFECYCLE_TEST_KILL_AT';
 
-/** The sidecar of result.json that names the staging (`<id>\n`), beside `-outputMetadata`. */
-export const sidecarPath = (outputMetadata: string): string => `${outputMetadata}.staging-id`;
-
 function killPoint(step: string): void {
   if (process.env[KILL_AT_ENV] !== step) return;
   process.kill(process.pid, 'SIGKILL');

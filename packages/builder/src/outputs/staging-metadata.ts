@@ -1,18 +1,11 @@
-// Versioned staging metadata (docs/staging-metadata.md): which lifecycle, stack and buildpacks staged
-// the droplet, how long each phase took, what the app was before staging, which dependencies ship.
-// result.json stays exactly as the contract says; this document lives beside it.
+// The builder's side of the staging metadata (docs/staging-metadata.md): the I/O its facts come from
+// (phase times, the stack's version file, the app's digest, file digests). The document itself, its
+// paths and its checks are contract's (packages/contract/src/staging-metadata.ts).
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { readTextBounded } from '@cf-lifecycle/files';
-import { redactUrl, type BuildpackMetadata } from '@cf-lifecycle/contract';
-import type { BuildpackSourceInfo } from '../phases/download.ts';
-
-declare const LIFECYCLE_VERSION: string | undefined;
-
-export const METADATA_DIR = '.cf-lifecycle';
-export const METADATA_FILE = 'staging-metadata.json';
-export const SBOM_FILE = 'sbom.cdx.json';
+import type { StagingStack } from '@cf-lifecycle/contract';
 
 /** Times the phases of a staging run. */
 export class PhaseClock {
@@ -32,13 +25,6 @@ export class PhaseClock {
   }
 }
 
-export interface StackInfo {
-  name: string;
-  version?: string;
-  source: 'version-file' | 'CF_STACK' | 'unknown';
-  [field: string]: unknown;
-}
-
 /** Where stacks built by this project record themselves (rootfs/README.md). */
 export const STACK_VERSION_FILES = ['/etc/cf-stack/version.json', '/etc/cf-lifecycle/stack.json'];
 
@@ -46,7 +32,7 @@ export const STACK_VERSION_FILES = ['/etc/cf-stack/version.json', '/etc/cf-lifec
 export const STACK_FILE_LIMIT = 64 * 1024;
 
 /** The stack from its version file, falling back to CF_STACK. */
-export function readStackInfo(env: NodeJS.ProcessEnv, files = STACK_VERSION_FILES): StackInfo {
+export function readStackInfo(env: NodeJS.ProcessEnv, files = STACK_VERSION_FILES): StagingStack {
   for (const file of files) {
     try {
       const doc = JSON.parse(readTextBounded(file, { maxBytes: STACK_FILE_LIMIT })) as Record<string, unknown>;
@@ -115,55 +101,4 @@ export function hashFile(file: string | Buffer): string {
     fs.closeSync(fd);
   }
   return hash.digest('hex');
-}
-
-export interface MetadataInput {
-  /** A random UUID v4 naming this staging's outputs as one set (docs/staging-metadata.md). */
-  stagingId: string;
-  clock: PhaseClock;
-  finishedAt: Date;
-  stack: StackInfo;
-  app: { name?: string; digest: string; files: number };
-  buildpacks: BuildpackMetadata[];
-  detectOutput?: string;
-  sources: Map<string, BuildpackSourceInfo>;
-  processTypes: Map<string, string>;
-  dependencies: unknown[];
-  executables: { static: string[]; dynamic: number };
-  sbom?: { sha256: string };
-  hooks: unknown[];
-}
-
-function redactSource(source: BuildpackSourceInfo): BuildpackSourceInfo {
-  return source.type === 'directory' ? source : { ...source, url: redactUrl(source.url) };
-}
-
-export function stagingMetadata(input: MetadataInput): Record<string, unknown> {
-  const last = input.buildpacks.length - 1;
-  return {
-    schemaVersion: 1,
-    stagingId: input.stagingId,
-    lifecycle: { name: 'cf-buildpack-lifecycle', version: typeof LIFECYCLE_VERSION === 'string' ? LIFECYCLE_VERSION : 'dev' },
-    stack: input.stack,
-    staging: {
-      startedAt: input.clock.startedAt.toISOString(),
-      finishedAt: input.finishedAt.toISOString(),
-      durationMs: input.finishedAt.getTime() - input.clock.startedAt.getTime(),
-      phases: input.clock.phases,
-    },
-    app: input.app,
-    // result.json keeps a buildpack URL as given (the contract); here its credentials are redacted.
-    buildpacks: input.buildpacks.map((bp, i) => ({
-      key: redactUrl(bp.key),
-      name: bp.name,
-      ...(bp.version ? { version: bp.version } : {}),
-      ...(i === last && input.detectOutput !== undefined ? { detectOutput: input.detectOutput } : {}),
-      source: redactSource(input.sources.get(bp.key) ?? { type: 'directory' }),
-    })),
-    processTypes: Object.fromEntries(input.processTypes),
-    dependencies: input.dependencies,
-    executables: input.executables,
-    ...(input.sbom ? { sbom: { path: `./${METADATA_DIR}/${SBOM_FILE}`, format: 'CycloneDX-1.5', sha256: input.sbom.sha256 } } : {}),
-    hooks: input.hooks,
-  };
 }

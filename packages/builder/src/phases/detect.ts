@@ -6,8 +6,7 @@
 // live), and once buildpack i passes, the later ones are stopped and their output is dropped, as if
 // they had never run.
 import fs from 'node:fs';
-import { NoBuildpackDetectedError, goPathError } from '@cf-lifecycle/contract';
-import type { BuilderConfig } from '../config.ts';
+import { NoBuildpackDetectedError, goPathError, type BuilderConfig } from '@cf-lifecycle/contract';
 import { runScript } from '../run-script.ts';
 import { runningScript, setActivity } from '../staging-timeout.ts';
 import { resolveBuildpackRoot } from './resolve.ts';

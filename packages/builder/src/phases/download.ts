@@ -13,8 +13,9 @@ import {
   redactUrl,
   redactUrlsIn,
   splitFragment,
+  type BuildpackSource,
+  type BuilderConfig,
 } from '@cf-lifecycle/contract';
-import type { BuilderConfig } from '../config.ts';
 import { hashFile } from '../outputs/staging-metadata.ts';
 import { trackTemporary } from '../process-registry.ts';
 import { runScript } from '../run-script.ts';
@@ -26,15 +27,9 @@ import { extractZip, sniffContentType } from './unzip.ts';
 const DOWNLOAD_ATTEMPTS = 4;
 const BACKOFF_MS = [500, 1000, 2000];
 
-/** Where a buildpack came from, for the staging metadata. */
-export type BuildpackSourceInfo =
-  | { type: 'directory' }
-  | { type: 'zip'; url: string; sha256: string }
-  | { type: 'git'; url: string; ref?: string; commit?: string };
-
 /** Downloads every URL buildpack; returns what each URL key turned out to be. */
-export async function downloadBuildpacks(config: BuilderConfig): Promise<Map<string, BuildpackSourceInfo>> {
-  const sources = new Map<string, BuildpackSourceInfo>();
+export async function downloadBuildpacks(config: BuilderConfig): Promise<Map<string, BuildpackSource>> {
+  const sources = new Map<string, BuildpackSource>();
   for (const key of config.buildpackOrder) {
     // Every key must parse as a URL reference (plain names do); only keys with a scheme are downloaded.
     const parseError = goUrlParseError(key);
@@ -51,7 +46,7 @@ export async function downloadBuildpacks(config: BuilderConfig): Promise<Map<str
 /** Our own name for the downloaded file: the URL chooses nothing on our disk. */
 const ZIP_NAME = 'buildpack.zip';
 
-async function downloadZip(url: string, dest: string, skipCertVerify: boolean): Promise<BuildpackSourceInfo> {
+async function downloadZip(url: string, dest: string, skipCertVerify: boolean): Promise<BuildpackSource> {
   const { base } = splitFragment(url);
   const shown = redactUrl(url);
   // A fresh private directory (mode 0700) holds the one file we name; the URL's path segments, decoded
@@ -111,7 +106,7 @@ function cloneDeadlineMs(env: NodeJS.ProcessEnv): number {
   return ms !== undefined && ms > 0 ? ms : GIT_CLONE_DEADLINE_MS;
 }
 
-async function cloneGit(url: string, dest: string, skipCertVerify: boolean): Promise<BuildpackSourceInfo> {
+async function cloneGit(url: string, dest: string, skipCertVerify: boolean): Promise<BuildpackSource> {
   const { base, fragment } = splitFragment(url);
   const shownBase = redactUrl(base);
   const branch = fragment ? ['-b', fragment] : [];
@@ -126,7 +121,7 @@ async function cloneGit(url: string, dest: string, skipCertVerify: boolean): Pro
   const deadlineMs = cloneDeadlineMs(process.env);
   const deadline = AbortSignal.timeout(deadlineMs);
   fs.mkdirSync(path.dirname(dest), { recursive: true, mode: 0o755 });
-  const cloned = async (): Promise<BuildpackSourceInfo> => {
+  const cloned = async (): Promise<BuildpackSource> => {
     const head = await runScript('git', ['-C', dest, 'rev-parse', 'HEAD'], { capture: 'combined', env });
     const commit = head.failure === undefined ? head.stdout.trim() : undefined;
     return { type: 'git', url: base, ...(fragment ? { ref: fragment } : {}), ...(commit ? { commit } : {}) };

@@ -1,7 +1,6 @@
 // The final step: finalize, or compile for single-buildpack-style buildpacks (CONTRACT §2.10).
 import fs from 'node:fs';
-import { CompileFailedError } from '@cf-lifecycle/contract';
-import type { BuilderConfig } from '../config.ts';
+import { CompileFailedError, type BuilderConfig } from '@cf-lifecycle/contract';
 import type { StagingPlan } from '../plan.ts';
 import { runScript } from '../run-script.ts';
 import { runningScript, setActivity } from '../staging-timeout.ts';

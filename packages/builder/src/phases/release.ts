@@ -12,8 +12,8 @@ import {
   parseProcfile,
   parseReleaseOutput,
   type ProcessEntry,
+  type BuilderConfig,
 } from '@cf-lifecycle/contract';
-import type { BuilderConfig } from '../config.ts';
 import type { StagingPlan } from '../plan.ts';
 import { runScript } from '../run-script.ts';
 import { runningScript, setActivity } from '../staging-timeout.ts';

@@ -1,7 +1,6 @@
 // Resolving a buildpack key to the directory that holds its `bin/` (CONTRACT §2.4).
 import fs from 'node:fs';
-import { StagingError, buildpackDirs, redactUrl } from '@cf-lifecycle/contract';
-import type { BuilderConfig } from '../config.ts';
+import { StagingError, buildpackDirs, redactUrl, type BuilderConfig } from '@cf-lifecycle/contract';
 
 /** Any file type counts (quirk Q34 kept: a plain file named `bin` satisfies the test). */
 export function exists(path: string): boolean {

@@ -1,6 +1,5 @@
 // Skip-detect (multi-buildpack) mode: validation and supply passes (CONTRACT §2.9).
-import { SupplyFailedError, SupplyUnsupportedError, xxhash64Hex } from '@cf-lifecycle/contract';
-import type { BuilderConfig } from '../config.ts';
+import { SupplyFailedError, SupplyUnsupportedError, xxhash64Hex, type BuilderConfig } from '@cf-lifecycle/contract';
 import { runScript } from '../run-script.ts';
 import { runningScript, setActivity } from '../staging-timeout.ts';
 import { exists, resolveBuildpackRoot } from './resolve.ts';

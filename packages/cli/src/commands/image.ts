@@ -1,5 +1,6 @@
 // droplet export / rebase / k8s: droplets as OCI images (docs/oci.md).
 import fs from 'node:fs';
+import { EXIT, stagingSetNames } from '@cf-lifecycle/contract';
 import { FileInputError, openRegularFile, readTextBounded } from '@cf-lifecycle/files';
 import { METADATA_MAX_BYTES, OciError, exportCommand, k8sManifests, rebaseCommand } from '@cf-lifecycle/oci';
 import { ensureStack, StackError, type Stack } from '@cf-lifecycle/stack';
@@ -11,7 +12,7 @@ import { resolveStack } from '../stack.ts';
 /** The stack a droplet was staged on, from the staging metadata written beside it by `droplet stage`. */
 async function stagedStack(droplet: string, log: Logger): Promise<Stack> {
   let stack: { name?: string; profile?: string; version?: string } = {};
-  const metadataFile = `${droplet}.metadata.json`;
+  const metadataFile = stagingSetNames(droplet).metadata;
   try {
     const doc = JSON.parse(readTextBounded(metadataFile, { maxBytes: METADATA_MAX_BYTES, what: 'the staging metadata' })) as { stack?: unknown };
     if (typeof doc.stack === 'object' && doc.stack !== null) stack = doc.stack as typeof stack;
@@ -68,7 +69,7 @@ export async function exportImage(droplet: string, opts: { stack?: string; outpu
   );
   log.info(`image ${result.reference} written to ${opts.output} (manifest ${result.manifestDigest})`);
   log.info(`layers: stack ${result.layers.stack}, lifecycle ${result.layers.lifecycle}, droplet ${result.layers.droplet}`);
-  return 0;
+  return EXIT.droplet.Success;
 }
 
 export async function rebaseImage(image: string, opts: { stack: string; output?: string }, log: Logger): Promise<number> {
@@ -76,7 +77,7 @@ export async function rebaseImage(image: string, opts: { stack: string; output?:
   const stack = await resolveStack(opts.stack, log);
   const result = await oci(rebaseCommand(image, { stack, ...(opts.output ? { output: opts.output } : {}) }, { info: (m) => log.info(m) }));
   log.info(`rebased onto ${stack.name} ${stack.version}: manifest ${result.manifestDigest}; droplet layer ${result.layers.droplet} unchanged`);
-  return 0;
+  return EXIT.droplet.Success;
 }
 
 export function k8s(
@@ -99,5 +100,5 @@ export function k8s(
     if (err instanceof OciError) throw new CliError(err.message);
     throw err;
   }
-  return 0;
+  return EXIT.droplet.Success;
 }

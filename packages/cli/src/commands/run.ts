@@ -3,6 +3,7 @@
 // in readiness mode, and on Ctrl-C/SIGTERM: TERM, a grace period, then KILL (ANCHORS §1.2).
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { launcherArgs as diegoLauncherArgs, lifecyclePath } from '@cf-lifecycle/contract';
 import { checkRuntime, startContainer } from '@cf-lifecycle/runner';
 import { appNameOf, parseEnvPairs, readServices, runningEnv } from '../diego-env.ts';
 import { checkDroplet, extractDroplet, listDroplet, processCommand } from '../droplet-file.ts';
@@ -44,12 +45,12 @@ export async function run(droplet: string, opts: RunOptions, log: Logger): Promi
       `starting ${app.name}${opts.process ? ` (${opts.process})` : ''} on port ${opts.port}` +
         (stack ? ` in a ${stack.name} ${stack.version} container` : ' on the host (no container)'),
     );
-    const launcherArgs = ['app', command, '{}'];
+    const launcherArgs = diegoLauncherArgs(command);
     let exited: Promise<{ exitCode: number | null; signal: NodeJS.Signals | null; oomKilled?: boolean }>;
     let stop: () => Promise<void>;
     if (stack) {
       const container = await startContainer(
-        instanceContainer(stack, home, lifecycle, ['/tmp/lifecycle/launcher', ...launcherArgs], env, {
+        instanceContainer(stack, home, lifecycle, [lifecyclePath('launcher'), ...launcherArgs], env, {
           limits: { memoryBytes: opts.memory * 2 ** 20 },
           hostname: app.name.replace(/[^a-zA-Z0-9-]/g, '-').slice(0, 63) || 'app',
         }),

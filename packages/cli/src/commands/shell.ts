@@ -2,6 +2,7 @@
 // as `cf ssh` gives one (interactive when no command is given).
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { APP_DIR, lifecyclePath, VCAP_HOME } from '@cf-lifecycle/contract';
 import { checkRuntime, runContainer } from '@cf-lifecycle/runner';
 import { appNameOf, parseEnvPairs, readServices, runningEnv } from '../diego-env.ts';
 import { checkDroplet, extractDroplet, listDroplet } from '../droplet-file.ts';
@@ -35,12 +36,12 @@ export async function shell(droplet: string, opts: ShellOptions, log: Logger): P
   try {
     const home = mkdirVcap(path.join(ws, 'home'));
     await extractDroplet(droplet, home, listed);
-    const shellArgs = interactive ? [] : ['/home/vcap/app', opts.command!];
+    const shellArgs = interactive ? [] : [`${VCAP_HOME}/${APP_DIR}`, opts.command!];
     if (stack) {
-      const result = await runContainer(instanceContainer(stack, home, lifecycle, ['/tmp/lifecycle/shell', ...shellArgs], env, { terminal: interactive }));
+      const result = await runContainer(instanceContainer(stack, home, lifecycle, [lifecyclePath('shell'), ...shellArgs], env, { terminal: interactive }));
       return result.exitCode ?? 1;
     }
-    const hostArgs = interactive ? [path.join(home, 'app')] : [path.join(home, 'app'), opts.command!];
+    const hostArgs = interactive ? [path.join(home, APP_DIR)] : [path.join(home, APP_DIR), opts.command!];
     return await new Promise<number>((resolve, reject) => {
       const child = spawn(path.join(lifecycle, 'shell'), hostArgs, { cwd: home, env: { ...env, HOME: home }, stdio: 'inherit' });
       child.on('error', reject);

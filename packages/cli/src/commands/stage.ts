@@ -6,7 +6,21 @@
 // staging is gone, never through a link, into a set of outputs published together.
 import fs from 'node:fs';
 import path from 'node:path';
-import { redactUrl, redactUrlsIn } from '@cf-lifecycle/contract';
+import {
+  DEFAULT_STACK,
+  EXIT,
+  LIFECYCLE_DIR,
+  SBOM_FILE,
+  STAGING_METADATA_FILE,
+  VCAP_HOME,
+  builderArgs,
+  lifecyclePath,
+  redactUrl,
+  redactUrlsIn,
+  stagingIdSidecar,
+  stagingPaths,
+  type StagingSetNames,
+} from '@cf-lifecycle/contract';
 import { readTextBounded } from '@cf-lifecycle/files';
 import { checkNatTools, checkRuntime, startContainer, type Mount, type NetworkMode } from '@cf-lifecycle/runner';
 import { appCacheFile, restoreAppCache, saveAppCache } from '../app-cache.ts';
@@ -19,8 +33,14 @@ import { onInterrupt } from '../signals.ts';
 import { resolveStack } from '../stack.ts';
 import { CliHooks, eventBuildpacks, loadStageHooks, prepareBuilderHooks } from '../staging/hooks.ts';
 import { hostIdentity, runOnHost } from '../staging/host.ts';
-import { checkOutput, OUTPUT_LIMITS, PendingFiles, type OutputNames } from '../staging/outputs.ts';
+import { checkOutput, OUTPUT_LIMITS, PendingFiles } from '../staging/outputs.ts';
 import { chownVcap, copyTree, createStagingWorkspace, removeWorkspace, type StagingWorkspace } from '../workspace.ts';
+
+/**
+ * The builder's `-detectConcurrency` for `droplet stage`: detects run side by side, with the
+ * sequential run's result and output (docs/performance.md). The builder's own default is 1.
+ */
+const STAGE_DETECT_CONCURRENCY = 16;
 
 /** `--network`: nat (default) is Garden's staging network; none (or isolated) only loopback; host the host's. */
 export const STAGE_NETWORKS = ['nat', 'none', 'isolated', 'host'] as const;
@@ -64,44 +84,42 @@ export async function stage(appDir: string, opts: StageOptions, log: Logger): Pr
     }
   }
   const stack = inContainer ? await resolveStack(opts.stack, log) : undefined;
-  const stackName = stack?.name ?? opts.stack ?? 'cflinuxfs2';
+  const stackName = stack?.name ?? opts.stack ?? DEFAULT_STACK;
   const keys = buildpacks.map((b) => b.key);
 
   const ws = createStagingWorkspace();
+  // The builder's files in the workspace: Diego's staging paths under its tmp, the container's /tmp.
+  const staged = stagingPaths(ws.tmp);
   const pending = new PendingFiles();
   // Ctrl-C/SIGTERM end the process from their handler: temporaries beside -o go with the workspace.
   const releasePending = onInterrupt(async () => pending.discard());
   try {
-    const appCopy = path.join(ws.tmp, 'app');
+    const appCopy = staged.buildDir;
     fs.mkdirSync(appCopy, { mode: 0o755 });
     copyTree(path.resolve(appDir), appCopy);
-    await installBuildpacks(buildpacks, path.join(ws.tmp, 'buildpacks'));
-    const cache = path.join(ws.tmp, 'cache');
+    await installBuildpacks(buildpacks, staged.buildpacksDir);
+    const cache = staged.buildArtifactsCacheDir;
     fs.mkdirSync(cache, { mode: 0o755 });
     const cacheFile = appCacheFile(appDir);
     if (await restoreAppCache(cacheFile, cache, (message) => log.warn(message))) log.info(`restored the build cache from ${cacheFile}`);
     // The mount point of /tmp/lifecycle, made before staging code could make it anything else.
-    if (inContainer) fs.mkdirSync(path.join(ws.tmp, 'lifecycle'), { mode: 0o755 });
+    if (inContainer) fs.mkdirSync(path.join(ws.tmp, path.basename(LIFECYCLE_DIR)), { mode: 0o755 });
     const builderHooks = hooks && hooks.builder.length > 0 ? await prepareBuilderHooks(hooks.builder, ws, inContainer) : undefined;
     if (hostUser !== 'root') {
       chownVcap(ws.tmp);
       chownVcap(ws.home);
     }
 
+    // Diego's staging paths in the container's /tmp (the workspace's tmp); the same layout in the workspace on the host.
     const tmp = inContainer ? '/tmp' : ws.tmp;
-    const args = [
-      `-buildpackOrder=${keys.join(',')}`,
-      `-skipDetect=${opts.skipDetect ? 'true' : 'false'}`,
-      `-buildDir=${tmp}/app`,
-      `-outputDroplet=${tmp}/droplet`,
-      `-outputMetadata=${tmp}/result.json`,
-      `-outputBuildArtifactsCache=${tmp}/output-cache`,
-      `-buildpacksDir=${tmp}/buildpacks`,
-      `-buildpacksDownloadDir=${tmp}/buildpackdownloads`,
-      `-buildArtifactsCacheDir=${tmp}/cache`,
-      `-outputStagingMetadata=${tmp}/staging-metadata.json`,
-      ...(builderHooks ? [builderHooks.flag] : []),
-    ];
+    const args = builderArgs({
+      ...stagingPaths(tmp),
+      buildpackOrder: keys,
+      skipDetect: opts.skipDetect === true,
+      outputStagingMetadata: `${tmp}/${STAGING_METADATA_FILE}`,
+      detectConcurrency: STAGE_DETECT_CONCURRENCY,
+      ...(builderHooks ? { hooksConfig: builderHooks.hooksConfig } : {}),
+    });
     const env = stagingEnv(app, stackName, services, userEnv);
     const where = stack ? `${stack.name} ${stack.version}` : `the host (no container, as ${hostUser === 'self' ? 'the current user' : hostUser})`;
     log.info(redactUrlsIn(`staging ${app.name} with ${keys.map(redactUrl).join(', ')} on ${where}`));
@@ -129,7 +147,7 @@ export async function stage(appDir: string, opts: StageOptions, log: Logger): Pr
     // Every process of the staging is gone (the container's, or the host pid namespace's): from here on
     // nothing changes the workspace, and nothing in it is followed.
     collectOutputs(ws, outputs, pending);
-    saveAppCache(path.join(ws.tmp, 'output-cache'), cacheFile, pending);
+    saveAppCache(staged.outputBuildArtifactsCache, cacheFile, pending);
     for (const o of builderHooks?.sbomOutputs ?? []) {
       // Absent when the hook did not run (or failed as advisory); anything there but a file of its own is refused.
       if (fs.lstatSync(o.staged, { throwIfNoEntry: false }) === undefined) continue;
@@ -148,7 +166,7 @@ export async function stage(appDir: string, opts: StageOptions, log: Logger): Pr
       `droplet written to ${outputs.droplet} (${(fs.statSync(outputs.droplet).size / 2 ** 20).toFixed(1)} MiB); result.json and staging metadata beside it ` +
         `(${[outputs.result, outputs.metadata, ...(fs.existsSync(outputs.sidecar) ? [outputs.sidecar] : [])].map((f) => path.basename(f)).join(', ')})`,
     );
-    return 0;
+    return EXIT.droplet.Success;
   } catch (err) {
     if (err instanceof CliError) log.error(redactUrlsIn(err.message));
     else throw err;
@@ -173,14 +191,14 @@ async function stageInContainer(
   const network: NetworkMode = opts.network === 'none' ? 'isolated' : opts.network;
   const container = await startContainer({
     rootfs,
-    args: ['/tmp/lifecycle/builder', ...args],
+    args: [lifecyclePath('builder'), ...args],
     env: { ...env, TMPDIR: '/tmp' },
-    cwd: '/home/vcap',
+    cwd: VCAP_HOME,
     mounts: [
       // The workspace's tmp is the mount: its name cannot be changed from inside.
       { source: ws.tmp, destination: '/tmp' },
-      { source: lifecycle, destination: '/tmp/lifecycle', readonly: true },
-      { source: ws.home, destination: '/home/vcap' },
+      { source: lifecycle, destination: LIFECYCLE_DIR, readonly: true },
+      { source: ws.home, destination: VCAP_HOME },
       ...hookMounts,
     ],
     network,
@@ -204,19 +222,20 @@ async function stageInContainer(
 }
 
 /** The builder's outputs, out of the workspace into temporaries beside their destinations. */
-function collectOutputs(ws: StagingWorkspace, outputs: OutputNames, pending: PendingFiles): void {
-  const from = (name: string) => path.join(ws.tmp, name);
-  pending.copyFromWorkspace(from('droplet'), outputs.droplet, "the staging's droplet");
-  pending.copyFromWorkspace(from('staging-metadata.json'), outputs.metadata, "the staging's metadata", OUTPUT_LIMITS.metadata);
+function collectOutputs(ws: StagingWorkspace, outputs: StagingSetNames, pending: PendingFiles): void {
+  const staged = stagingPaths(ws.tmp);
+  const sidecar = stagingIdSidecar(staged.outputMetadata);
+  pending.copyFromWorkspace(staged.outputDroplet, outputs.droplet, "the staging's droplet");
+  pending.copyFromWorkspace(path.join(ws.tmp, STAGING_METADATA_FILE), outputs.metadata, "the staging's metadata", OUTPUT_LIMITS.metadata);
   // The sidecar holds the staging id result.json belongs to; a builder that writes none leaves none,
   // and an earlier staging's is removed rather than left beside this result.json.
-  if (fs.lstatSync(from('result.json.staging-id'), { throwIfNoEntry: false }) !== undefined) {
-    pending.copyFromWorkspace(from('result.json.staging-id'), outputs.sidecar, "the staging's result.json.staging-id", OUTPUT_LIMITS.sidecar);
+  if (fs.lstatSync(sidecar, { throwIfNoEntry: false }) !== undefined) {
+    pending.copyFromWorkspace(sidecar, outputs.sidecar, `the staging's ${path.basename(sidecar)}`, OUTPUT_LIMITS.sidecar);
   } else {
     pending.remove(outputs.sidecar);
   }
   // result.json last, as the builder renames it (quirk Q7).
-  pending.copyFromWorkspace(from('result.json'), outputs.result, "the staging's result.json", OUTPUT_LIMITS.result);
+  pending.copyFromWorkspace(staged.outputMetadata, outputs.result, "the staging's result.json", OUTPUT_LIMITS.result);
 }
 
 /**
@@ -225,7 +244,7 @@ function collectOutputs(ws: StagingWorkspace, outputs: OutputNames, pending: Pen
  * they are published (the droplet and metadata at their temporary names, the SBOM taken out of the
  * droplet into the workspace). `paths.buildDir` is the staged app as staging left it.
  */
-async function stagedFacts(ws: StagingWorkspace, outputs: OutputNames, pending: PendingFiles, appName: string, stack: HookEventStack) {
+async function stagedFacts(ws: StagingWorkspace, outputs: StagingSetNames, pending: PendingFiles, appName: string, stack: HookEventStack) {
   const droplet = pending.temporary(outputs.droplet)!;
   const metadataFile = pending.temporary(outputs.metadata)!;
   const resultFile = pending.temporary(outputs.result)!;
@@ -236,7 +255,7 @@ async function stagedFacts(ws: StagingWorkspace, outputs: OutputNames, pending: 
     const { readDroplet } = await import('@cf-lifecycle/scan');
     const contents = await readDroplet(droplet, { sbom: true });
     if (contents.sbom !== undefined) {
-      sbom = path.join(ws.out, 'sbom.cdx.json');
+      sbom = path.join(ws.out, SBOM_FILE);
       fs.writeFileSync(sbom, contents.sbom, { mode: 0o644 });
     }
   } catch {
@@ -247,10 +266,10 @@ async function stagedFacts(ws: StagingWorkspace, outputs: OutputNames, pending: 
     ? (Object.fromEntries(Object.entries(result.process_types).filter(([, v]) => typeof v === 'string')) as Record<string, string>)
     : undefined;
   return {
-    app: { name: appName, buildDir: path.join(ws.tmp, 'app') },
+    app: { name: appName, buildDir: stagingPaths(ws.tmp).buildDir },
     stack,
     buildpacks: eventBuildpacks(buildpackList.filter((b) => isObject(b) && typeof b.key === 'string')),
-    paths: { buildDir: path.join(ws.tmp, 'app'), droplet, stagingMetadata: metadataFile, ...(sbom ? { sbom } : {}) },
+    paths: { buildDir: stagingPaths(ws.tmp).buildDir, droplet, stagingMetadata: metadataFile, ...(sbom ? { sbom } : {}) },
     ...(processTypes ? { processTypes } : {}),
   };
 }
@@ -258,7 +277,7 @@ async function stagedFacts(ws: StagingWorkspace, outputs: OutputNames, pending: 
 type HookEventStack = { name: string; version?: string };
 
 /** DROPLET.metadata.json's `hooks`: the CLI's pre-detect runs, the builder's, then the CLI's post-staging runs. */
-function addHookRecords(outputs: OutputNames, pending: PendingFiles, cliHooks: CliHooks): void {
+function addHookRecords(outputs: StagingSetNames, pending: PendingFiles, cliHooks: CliHooks): void {
   const metadata = readJson(pending.temporary(outputs.metadata)!, OUTPUT_LIMITS.metadata, 'staging metadata');
   const builderRecords = Array.isArray(metadata.hooks) ? metadata.hooks : [];
   const before = cliHooks.records.filter((r) => r.phase === 'pre-detect');

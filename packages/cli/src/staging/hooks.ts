@@ -48,8 +48,8 @@ export async function loadStageHooks(opts: { hooksDir?: string; hooksConfig?: st
 }
 
 export interface BuilderHooks {
-  /** The `-hooksConfig` flag for the builder. */
-  flag: string;
+  /** The builder's `-hooksConfig`: the config file as the builder sees it. */
+  hooksConfig: string;
   /** Binds for the container (none on the host). */
   mounts: Mount[];
   /** Builtin `sbom` copies: where the builder writes each (in the workspace) and where it belongs. */
@@ -89,7 +89,7 @@ export async function prepareBuilderHooks(hooks: readonly HookDefinition[], ws: 
     fs.mkdirSync(path.join(ws.tmp, 'hooks'), { mode: 0o755 });
     mounts.unshift({ source: ws.hooks, destination: CONTAINER_HOOKS, readonly: true });
   }
-  return { flag: `-hooksConfig=${inContainer ? CONTAINER_HOOKS : ws.hooks}/hooks.json`, mounts, sbomOutputs };
+  return { hooksConfig: `${inContainer ? CONTAINER_HOOKS : ws.hooks}/hooks.json`, mounts, sbomOutputs };
 }
 
 /** Runs the CLI's hooks of one phase, as the builder runs its own (same log lines, records and policy). */

@@ -10,23 +10,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { stagingSetNames, type StagingSetNames } from '@cf-lifecycle/contract';
 import { copyOutNoFollow, FileInputError } from '@cf-lifecycle/files';
 import { CliError } from '../errors.ts';
 
 /** Caps on the small outputs (the droplet and the cache are bounded by the disk). */
 export const OUTPUT_LIMITS = { result: 16 * 2 ** 20, metadata: 64 * 2 ** 20, sidecar: 4096 } as const;
-
-/** The files of one staging's output set, beside the droplet. */
-export interface OutputNames {
-  droplet: string;
-  result: string;
-  sidecar: string;
-  metadata: string;
-}
-
-export function outputNames(droplet: string): OutputNames {
-  return { droplet, result: `${droplet}.result.json`, sidecar: `${droplet}.result.json.staging-id`, metadata: `${droplet}.metadata.json` };
-}
 
 function errnoText(err: unknown): string {
   const code = (err as NodeJS.ErrnoException)?.code;
@@ -61,13 +50,13 @@ function kindOf(st: fs.Stats): string {
  * other than a file (renaming over a device or a directory would be destroying it), and its directory
  * one we can create files in (a file is created there and removed). Returns the set's names.
  */
-export function checkOutput(given: string, appName: string): OutputNames {
+export function checkOutput(given: string, appName: string): StagingSetNames {
   const droplet = path.resolve(given);
   const st = fs.lstatSync(droplet, { throwIfNoEntry: false });
   if (st?.isDirectory()) {
     throw new CliError(`-o ${given}: is a directory; give the droplet's file name, such as -o ${path.join(droplet, `${appName}.droplet`)}`);
   }
-  const names = outputNames(droplet);
+  const names = stagingSetNames(droplet);
   for (const file of Object.values(names)) {
     const other = fs.lstatSync(file, { throwIfNoEntry: false });
     if (other && !other.isFile() && !other.isSymbolicLink()) throw new CliError(`-o ${given}: ${file} is ${kindOf(other)}; choose another droplet name`);

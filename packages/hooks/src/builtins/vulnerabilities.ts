@@ -44,7 +44,7 @@ export const vulnerabilities: Builtin = {
     // Loaded only when the hook runs: the builder's start-up does not pay for the scanner.
     const { findingsFor, loadAdvisories } = await import('@cf-lifecycle/scan');
     const index = loadAdvisories(options.osv as string);
-    const hits = findingsFor(sbom, { schemaVersion: 1, buildpacks: [], dependencies }, index);
+    const hits = findingsFor(sbom, { dependencies }, index);
 
     const findings: Finding[] = hits.map((h) => {
       const cves = h.cves.length > 0 ? ` (${h.cves.join(', ')})` : '';

@@ -3,7 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HookDeniedError, HookExitCode, runHooks, type HookDefinition, type HookRecord } from '../index.ts';
+import { EXIT } from '@cf-lifecycle/contract';
+import { HookDeniedError, runHooks, type HookDefinition, type HookRecord } from '../index.ts';
 import { CapturedLog, alive, event, eventually, execHook, scratch, script } from '../../../../test/helpers/hooks/support.ts';
 
 let dir: string;
@@ -112,7 +113,7 @@ describe('answers', () => {
     ['an array', `echo '[]'`, /answer is not a JSON object/],
   ])('an answer that is %s is malformed (required: exit %s)', async (_what, body, message) => {
     const err = await denied(runHooks('post-build', [hook('junk', body)], event(appDir), new CapturedLog()));
-    expect(err.exitCode).toBe(HookExitCode.Failed);
+    expect(err.exitCode).toBe(EXIT.builder.HookFailed);
     expect(err.record.outcome).toBe('malformed');
     expect(err.message).toMatch(/^Hook 'junk' \(post-build\) failed: malformed answer: /);
     expect(err.message).toMatch(message);

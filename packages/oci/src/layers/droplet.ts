@@ -8,25 +8,24 @@ import path from 'node:path';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
+import { STAGING_METADATA_PATH, VCAP_GID, VCAP_HOME, VCAP_UID } from '@cf-lifecycle/contract';
 import { FileInputError, chunksOf, openRegularFile } from '@cf-lifecycle/files';
 import { isTarHeader, readAll, readTar, tarStream, TarFormatError, type TarHeader, type TarItem } from '@cf-lifecycle/tar';
 import { OciError } from '../errors.ts';
 import { HashingStream } from '../hashing.ts';
 import type { LayerBlob, Layout } from '../layout.ts';
 import { OCI_LIMITS } from '../limits.ts';
-import { FIXED_MTIME, VCAP_GID, VCAP_UID } from './fixed.ts';
+import { FIXED_MTIME } from './fixed.ts';
 
 /** Where the droplet is extracted in the image (Diego's instance home). */
-export const DROPLET_ROOT = 'home/vcap';
-/** The staging metadata document, when the builder put one in the droplet. */
-export const STAGING_METADATA_IN_DROPLET = '.cf-lifecycle/staging-metadata.json';
+export const DROPLET_ROOT = VCAP_HOME.slice(1);
 
 export interface DropletLayer extends LayerBlob {
   /** sha256 of the droplet file itself. */
   dropletDigest: string;
   /** The droplet's staging_info.yml, verbatim (undefined when it has none). */
   stagingInfo?: string;
-  /** The droplet's ./.cf-lifecycle/staging-metadata.json, verbatim. */
+  /** The droplet's staging metadata (contract's STAGING_METADATA_PATH), verbatim. */
   stagingMetadata?: string;
 }
 
@@ -125,7 +124,7 @@ async function readMembers(tarFile: string, droplet: string): Promise<{ members:
       if (header.type === 'file') {
         const read = async () => (await readAll(entry.body())).toString('utf8');
         if (rel === 'staging_info.yml' && header.size <= OCI_LIMITS.stagingInfoBytes) stagingInfo = await read();
-        else if (rel === STAGING_METADATA_IN_DROPLET && header.size <= OCI_LIMITS.metadataBytes) stagingMetadata = await read();
+        else if (rel === STAGING_METADATA_PATH && header.size <= OCI_LIMITS.metadataBytes) stagingMetadata = await read();
       }
     }
   } catch (error) {

@@ -3,7 +3,3 @@
 
 /** 1980-01-01T00:00:01Z, the mtime of every entry we write (the CNB lifecycle's choice: valid for zip and FAT tools too). */
 export const FIXED_MTIME = 315532801;
-
-/** vcap, the user droplets run as in every Cloud Foundry stack. */
-export const VCAP_UID = 2000;
-export const VCAP_GID = 2000;

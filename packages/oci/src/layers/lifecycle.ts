@@ -4,14 +4,14 @@
 // the others are hard-link entries, as GNU tar does.
 import fs from 'node:fs';
 import path from 'node:path';
+import { LIFECYCLE_DIR, LIFECYCLE_EXECUTABLES } from '@cf-lifecycle/contract';
 import { tarStream, type TarItem } from '@cf-lifecycle/tar';
 import { OciError } from '../errors.ts';
 import type { LayerBlob, Layout } from '../layout.ts';
 import { FIXED_MTIME } from './fixed.ts';
 
-/** Where the lifecycle lives in the image (CONTRACT: the orchestrator unpacks it to /tmp/lifecycle). */
-export const LIFECYCLE_ROOT = 'tmp/lifecycle';
-export const LIFECYCLE_EXECUTABLES = ['builder', 'getenv', 'healthcheck', 'launcher', 'shell'] as const;
+/** Where the lifecycle lives in the image (where the orchestrator unpacks it), as a layer path. */
+export const LIFECYCLE_ROOT = LIFECYCLE_DIR.slice(1);
 
 export interface LifecycleLayer extends LayerBlob {
   /** The bundle's build stamp (`.build-stamp`), if it has one. */

@@ -1,12 +1,13 @@
 // `droplet advise PATH... --stack-version V [--buildpacks FILE] [--osv DIR] [--json]`: per droplet,
 // `ok`, `restart` or `restage`, with the reason.
+import { EXIT } from '@cf-lifecycle/contract';
 import { advise, type Advice } from '../advise.ts';
 import { readBuildpacksFile } from '../buildpacks-file.ts';
 import { redactedJson, safe, table } from '../format.ts';
 import { InputError, loadTargets } from '../inputs.ts';
 import { loadAdvisories, OsvError } from '../osv.ts';
 import { describeMixed, type StagingSet } from '../staging-set.ts';
-import { EXIT, type Output } from './output.ts';
+import type { Output } from './output.ts';
 
 export interface AdviseOptions {
   stackVersion: string;
@@ -18,11 +19,11 @@ export interface AdviseOptions {
 export async function adviseCommand(paths: string[], opts: AdviseOptions, out: Output): Promise<number> {
   if (!opts.stackVersion) {
     out.stderr('droplet advise: --stack-version V is required\n');
-    return EXIT.usage;
+    return EXIT.droplet.Usage;
   }
   if (paths.length === 0) {
     out.stderr('droplet advise: name at least one droplet, staging metadata file or directory\n');
-    return EXIT.usage;
+    return EXIT.droplet.Usage;
   }
   let advice: Advice[];
   const mixed = new Map<string, StagingSet>();
@@ -39,7 +40,7 @@ export async function adviseCommand(paths: string[], opts: AdviseOptions, out: O
   } catch (err) {
     if (err instanceof InputError || err instanceof OsvError) {
       out.stderr(`droplet advise: ${safe(err.message)}\n`);
-      return EXIT.usage;
+      return EXIT.droplet.Usage;
     }
     throw err;
   }
@@ -56,5 +57,5 @@ export async function adviseCommand(paths: string[], opts: AdviseOptions, out: O
   }
   // A mixed set's advice may be about another staging than the droplet's: fix the set first.
   for (const set of mixed.values()) out.stderr(`droplet advise: ${safe(describeMixed(set))}\n`);
-  return mixed.size > 0 ? EXIT.mixed : EXIT.ok;
+  return mixed.size > 0 ? EXIT.droplet.MixedSet : EXIT.droplet.Success;
 }

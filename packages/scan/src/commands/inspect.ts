@@ -3,12 +3,21 @@
 // (a mixed set: docs/scanning.md, "Mixed sets").
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import {
+  EXIT,
+  SBOM_REFERENCE,
+  STAGING_METADATA_PATH,
+  StagingMetadataError,
+  dropletOfMetadataFile,
+  parseStagingMetadata,
+  type StagingBuildpack,
+  type StagingMetadata,
+} from '@cf-lifecycle/contract';
 import { openInput, readOpened, readOpenedDroplet, type DropletContents } from '../droplet.ts';
 import { bytes, plural, redactedJson, safe, table } from '../format.ts';
 import { InputError, LIMITS, neitherDropletNorMetadata } from '../limits.ts';
-import { MetadataError, parseStagingMetadata, type StagingMetadata } from '../metadata.ts';
-import { checkSet, describeMixed, dropletOfMetadataFile, type StagingSet } from '../staging-set.ts';
-import { EXIT, type Output } from './output.ts';
+import { checkSet, describeMixed, type StagingSet } from '../staging-set.ts';
+import type { Output } from './output.ts';
 
 export interface Inspection {
   path: string;
@@ -27,18 +36,18 @@ export async function inspectCommand(droplet: string, opts: { json?: boolean }, 
   try {
     inspection = await inspect(droplet);
   } catch (err) {
-    if (err instanceof InputError || err instanceof MetadataError) {
+    if (err instanceof InputError || err instanceof StagingMetadataError) {
       out.stderr(`droplet inspect: ${safe(err.message)}\n`);
-      return EXIT.usage;
+      return EXIT.droplet.Usage;
     }
     throw err;
   }
   out.stdout(opts.json ? `${redactedJson(inspection)}\n` : render(inspection));
   if (inspection.set.status === 'mixed') {
     out.stderr(`droplet inspect: ${safe(describeMixed(inspection.set))}\n`);
-    return EXIT.mixed;
+    return EXIT.droplet.MixedSet;
   }
-  return EXIT.ok;
+  return EXIT.droplet.Success;
 }
 
 export async function inspect(file: string): Promise<Inspection> {
@@ -86,8 +95,14 @@ export async function inspect(file: string): Promise<Inspection> {
     return inspection;
   }
 
-  if (contents.metadata === undefined) throw new InputError(`${file}: a droplet without ./.cf-lifecycle/staging-metadata.json (staged by another lifecycle?)`);
-  const metadata = parseStagingMetadata(contents.metadata);
+  if (contents.metadata === undefined) throw new InputError(`${file}: a droplet without ./${STAGING_METADATA_PATH} (staged by another lifecycle?)`);
+  let metadata: StagingMetadata;
+  try {
+    metadata = parseStagingMetadata(contents.metadata);
+  } catch (err) {
+    if (err instanceof StagingMetadataError) throw new InputError(`${file}: ${err.message}`);
+    throw err;
+  }
   const set = await checkSet({ droplet: file, embedded: metadata, dropletSize: contents.size, dropletSha256: contents.sha256! });
   const inspection: Inspection = {
     path: file,
@@ -98,7 +113,7 @@ export async function inspect(file: string): Promise<Inspection> {
     metadata,
   };
   if (contents.sbom !== undefined || metadata.sbom) {
-    const sbom: NonNullable<Inspection['sbom']> = { path: metadata.sbom?.path ?? './.cf-lifecycle/sbom.cdx.json' };
+    const sbom: NonNullable<Inspection['sbom']> = { path: metadata.sbom?.path ?? SBOM_REFERENCE };
     if (metadata.sbom?.format) sbom.format = metadata.sbom.format;
     if (metadata.sbom?.sha256) sbom.recordedSha256 = metadata.sbom.sha256;
     if (contents.sbom !== undefined) {
@@ -250,7 +265,7 @@ function indent(text: string): string[] {
   return text === '' ? [] : text.split('\n').map((l) => `  ${l}`);
 }
 
-function sourceText(source: StagingMetadata['buildpacks'][number]['source']): string {
+function sourceText(source: StagingBuildpack['source'] | undefined): string {
   if (!source) return '';
   const s = rec(source);
   if (s.type === 'git') return `git ${str(s.url)}${s.ref ? `#${str(s.ref)}` : ''}${s.commit ? ` @ ${str(s.commit).slice(0, 12)}` : ''}`;

@@ -1,12 +1,13 @@
 // `droplet scan PATH... --osv DIR [--json] [--fail-on SEVERITY]`: offline matching of the
 // dependencies recorded by staging against OSV advisories; one row per finding.
+import { EXIT } from '@cf-lifecycle/contract';
 import { findingsFor, Matcher, type Finding } from '../findings.ts';
 import { plural, redactedJson, safe, table } from '../format.ts';
 import { forEachTarget, InputError } from '../inputs.ts';
 import { loadAdvisories, OsvError } from '../osv.ts';
 import { describeMixed, type StagingSet } from '../staging-set.ts';
 import { SEVERITIES, severityRank, type Severity, type SeverityOrUnknown } from '../severity.ts';
-import { EXIT, type Output } from './output.ts';
+import type { Output } from './output.ts';
 
 export interface ScanOptions {
   osv: string;
@@ -29,15 +30,15 @@ export interface ScanReport {
 export async function scanCommand(paths: string[], opts: ScanOptions, out: Output): Promise<number> {
   if (opts.failOn !== undefined && !SEVERITIES.includes(opts.failOn)) {
     out.stderr(`droplet scan: invalid --fail-on ${safe(JSON.stringify(opts.failOn))}: use one of ${SEVERITIES.join(', ')}\n`);
-    return EXIT.usage;
+    return EXIT.droplet.Usage;
   }
   if (!opts.osv) {
     out.stderr('droplet scan: --osv DIR is required\n');
-    return EXIT.usage;
+    return EXIT.droplet.Usage;
   }
   if (paths.length === 0) {
     out.stderr('droplet scan: name at least one droplet, staging metadata file or directory\n');
-    return EXIT.usage;
+    return EXIT.droplet.Usage;
   }
   let report: ScanReport;
   try {
@@ -45,18 +46,18 @@ export async function scanCommand(paths: string[], opts: ScanOptions, out: Outpu
   } catch (err) {
     if (err instanceof InputError || err instanceof OsvError) {
       out.stderr(`droplet scan: ${safe(err.message)}\n`);
-      return EXIT.usage;
+      return EXIT.droplet.Usage;
     }
     throw err;
   }
   out.stdout(opts.json ? `${redactedJson(report)}\n` : render(report));
   for (const set of report.mixed) out.stderr(`droplet scan: ${safe(describeMixed(set))}\n`);
-  if (report.mixed.length > 0) return EXIT.mixed;
+  if (report.mixed.length > 0) return EXIT.droplet.MixedSet;
   if (opts.failOn) {
     const threshold = severityRank(opts.failOn);
-    if (report.findings.some((f) => severityRank(f.severity) >= threshold)) return EXIT.findings;
+    if (report.findings.some((f) => severityRank(f.severity) >= threshold)) return EXIT.droplet.Findings;
   }
-  return EXIT.ok;
+  return EXIT.droplet.Success;
 }
 
 /** Loads the advisories and the targets and matches them. */

@@ -85,26 +85,6 @@ export function phpCanonicalParts(version: string): string[] {
   return out.split('.');
 }
 
-export function phpVersionCompare(a: string, b: string): number {
-  const x = phpCanonicalParts(a);
-  const y = phpCanonicalParts(b);
-  const isNum = (s: string): boolean => /^\d/.test(s);
-  let i = 0;
-  for (; i < x.length && i < y.length; i++) {
-    const p = x[i]!;
-    const q = y[i]!;
-    let c: number;
-    if (isNum(p) && isNum(q)) c = Math.sign(Number.parseInt(p, 10) - Number.parseInt(q, 10));
-    else if (!isNum(p) && !isNum(q)) c = Math.sign(specialOrder(p) - specialOrder(q));
-    else if (isNum(p)) c = Math.sign(specialOrder('#N#') - specialOrder(q));
-    else c = Math.sign(specialOrder(p) - specialOrder('#N#'));
-    if (c !== 0) return c;
-  }
-  if (i < x.length) return isNum(x[i]!) ? 1 : Math.sign(specialOrder(x[i]!) - specialOrder('#N#'));
-  if (i < y.length) return isNum(y[i]!) ? -1 : Math.sign(specialOrder('#N#') - specialOrder(y[i]!));
-  return 0;
-}
-
 /** A normalised version split as PHP canonicalises it, numbers as numbers: parsed once, compared often. */
 export type ComposerVersion = Array<number | string>;
 

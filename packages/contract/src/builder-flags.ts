@@ -1,20 +1,36 @@
-// The builder's flags (CONTRACT §2.1) and their validation (§2.2).
-import { type FlagDef, goClean, parseFlags } from '@cf-lifecycle/contract';
+// The builder's command line: its flags (CONTRACT §2.1), their validation (§2.2), and the inverse,
+// the `-name=value` arguments an orchestrator passes for a configuration (the reference's `Args()`,
+// §2.1). `droplet stage` and the Kubernetes staging Job build the builder's arguments only here.
+import { STAGING_PATHS } from './diego.ts';
+import { EXIT } from './exit-codes.ts';
+import { type FlagDef, formatGoDuration, parseFlags } from './go/flags.ts';
+import { goClean } from './paths.ts';
 
+/** Declared in the reference's order (the usage listing sorts them by name); our own flags follow. */
 export const BUILDER_FLAGS: readonly FlagDef[] = [
-  { name: 'buildDir', kind: 'string', default: '/tmp/app', usage: 'directory containing raw app bits' },
-  { name: 'outputDroplet', kind: 'string', default: '/tmp/droplet', usage: 'file where compressed droplet should be written' },
+  { name: 'buildDir', kind: 'string', default: STAGING_PATHS.buildDir, usage: 'directory containing raw app bits' },
+  { name: 'outputDroplet', kind: 'string', default: STAGING_PATHS.outputDroplet, usage: 'file where compressed droplet should be written' },
   // Quirk Q31 fixed: the reference calls this a directory.
-  { name: 'outputMetadata', kind: 'string', default: '/tmp/result.json', usage: 'file where the app metadata (result.json) should be written' },
+  {
+    name: 'outputMetadata',
+    kind: 'string',
+    default: STAGING_PATHS.outputMetadata,
+    usage: 'file where the app metadata (result.json) should be written',
+  },
   {
     name: 'outputBuildArtifactsCache',
     kind: 'string',
-    default: '/tmp/output-cache',
+    default: STAGING_PATHS.outputBuildArtifactsCache,
     usage: 'file where compressed contents of new cached build artifacts should be written',
   },
-  { name: 'buildpacksDir', kind: 'string', default: '/tmp/buildpacks', usage: 'directory containing the buildpacks to try' },
-  { name: 'buildpacksDownloadDir', kind: 'string', default: '/tmp/buildpackdownloads', usage: 'directory to download buildpacks to' },
-  { name: 'buildArtifactsCacheDir', kind: 'string', default: '/tmp/cache', usage: 'directory where previous cached build artifacts should be extracted' },
+  { name: 'buildpacksDir', kind: 'string', default: STAGING_PATHS.buildpacksDir, usage: 'directory containing the buildpacks to try' },
+  { name: 'buildpacksDownloadDir', kind: 'string', default: STAGING_PATHS.buildpacksDownloadDir, usage: 'directory to download buildpacks to' },
+  {
+    name: 'buildArtifactsCacheDir',
+    kind: 'string',
+    default: STAGING_PATHS.buildArtifactsCacheDir,
+    usage: 'directory where previous cached build artifacts should be extracted',
+  },
   { name: 'buildpackOrder', kind: 'string', default: '', usage: 'comma-separated list of buildpacks, to be tried in order' },
   { name: 'skipDetect', kind: 'bool', default: false, usage: 'skip buildpack detect' },
   { name: 'skipCertVerify', kind: 'bool', default: false, usage: 'skip SSL certificate verification' },
@@ -34,7 +50,8 @@ export const BUILDER_FLAGS: readonly FlagDef[] = [
   {
     name: 'detectConcurrency',
     kind: 'int',
-    default: 16,
+    // The reference's sequential detect (CONTRACT §2.8); more at once is asked for explicitly.
+    default: 1,
     usage:
       'how many bin/detect scripts may run at once (1: one after another, as the reference does); the result and output are always those of the sequential run',
   },
@@ -79,17 +96,21 @@ export interface BuilderConfig {
 
 export type ParsedArgs = { kind: 'config'; config: BuilderConfig } | { kind: 'exit'; code: number; stderr: string };
 
+/** The config field each flag sets, where the name differs (durations are held in milliseconds). */
+const FIELD_OF: Record<string, keyof BuilderConfig> = { credhubRetryDelay: 'credhubRetryDelayMs', stagingTimeout: 'stagingTimeoutMs' };
+const fieldOf = (flag: string): keyof BuilderConfig => FIELD_OF[flag] ?? (flag as keyof BuilderConfig);
+
 export function parseBuilderArgs(args: readonly string[]): ParsedArgs {
   const parsed = parseFlags('builder', BUILDER_FLAGS, args);
-  if (parsed.kind === 'help') return { kind: 'exit', code: 0, stderr: parsed.output };
-  if (parsed.kind === 'error') return { kind: 'exit', code: 2, stderr: parsed.output };
+  if (parsed.kind === 'help') return { kind: 'exit', code: EXIT.builder.Success, stderr: parsed.output };
+  if (parsed.kind === 'error') return { kind: 'exit', code: EXIT.builder.FlagParse, stderr: parsed.output };
   const v = parsed.values;
   // CONTRACT §2.2: every string flag whose value is empty, in flag-name byte order.
   const missing = BUILDER_FLAGS.filter((f) => f.kind === 'string' && !OPTIONAL_FLAGS.has(f.name) && v[f.name] === '')
     .map((f) => f.name)
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   if (missing.length > 0) {
-    return { kind: 'exit', code: 1, stderr: `${missing.map((n) => `missing flag: -${n}`).join(', ')}\n` };
+    return { kind: 'exit', code: EXIT.builder.Failure, stderr: `${missing.map((n) => `missing flag: -${n}`).join(', ')}\n` };
   }
   const path = (name: string) => goClean(v[name] as string);
   return {
@@ -115,4 +136,28 @@ export function parseBuilderArgs(args: readonly string[]): ParsedArgs {
       stagingTimeoutMs: Math.max(0, v.stagingTimeout as number),
     },
   };
+}
+
+/** A flag's value as the builder's parser reads it back. */
+function flagText(def: FlagDef, value: BuilderConfig[keyof BuilderConfig]): string {
+  if (Array.isArray(value)) return value.join(',');
+  if (def.kind === 'duration') return formatGoDuration(value as number);
+  return String(value);
+}
+
+/**
+ * The builder's arguments for `config`, the inverse of {@link parseBuilderArgs}: one `-name=value`
+ * (Go syntax, §1.1) per flag that is required (`-buildpackOrder`) or differs from its default, in the
+ * table's order. A field left out is the flag's default. A path is passed as given: the builder
+ * cleans it (§2.1), so `parseBuilderArgs(builderArgs(c))` gives `c` for a config with clean paths.
+ */
+export function builderArgs(config: Partial<BuilderConfig> & Pick<BuilderConfig, 'buildpackOrder'>): string[] {
+  const args: string[] = [];
+  for (const def of BUILDER_FLAGS) {
+    const value = config[fieldOf(def.name)];
+    if (value === undefined) continue;
+    const text = flagText(def, value);
+    if (def.name === 'buildpackOrder' || text !== flagText(def, def.default as BuilderConfig[keyof BuilderConfig])) args.push(`-${def.name}=${text}`);
+  }
+  return args;
 }

@@ -1,42 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { BUILDER_FLAGS } from '../builder-flags.ts';
 import { flagUsage, formatGoDuration, parseFlags, parseGoDuration, type FlagDef, type FlagParseResult } from './flags.ts';
 
-// The builder's flag set (CONTRACT §2.1), declared in the reference's order (not sorted).
-const BUILDER_FLAGS: readonly FlagDef[] = [
-  { name: 'buildDir', kind: 'string', default: '/tmp/app', usage: 'directory containing raw app bits' },
-  { name: 'outputDroplet', kind: 'string', default: '/tmp/droplet', usage: 'file where compressed droplet should be written' },
-  { name: 'outputMetadata', kind: 'string', default: '/tmp/result.json', usage: 'directory in which to write the app metadata' },
-  {
-    name: 'outputBuildArtifactsCache',
-    kind: 'string',
-    default: '/tmp/output-cache',
-    usage: 'file where compressed contents of new cached build artifacts should be written',
-  },
-  { name: 'buildpacksDir', kind: 'string', default: '/tmp/buildpacks', usage: 'directory containing the buildpacks to try' },
-  { name: 'buildpacksDownloadDir', kind: 'string', default: '/tmp/buildpackdownloads', usage: 'directory to download buildpacks to' },
-  {
-    name: 'buildArtifactsCacheDir',
-    kind: 'string',
-    default: '/tmp/cache',
-    usage: 'directory where previous cached build artifacts should be extracted',
-  },
-  { name: 'buildpackOrder', kind: 'string', default: '', usage: 'comma-separated list of buildpacks, to be tried in order' },
-  { name: 'skipDetect', kind: 'bool', default: false, usage: 'skip buildpack detect' },
-  { name: 'skipCertVerify', kind: 'bool', default: false, usage: 'skip SSL certificate verification' },
-  {
-    name: 'credhubConnectAttempts',
-    kind: 'int',
-    default: 3,
-    usage: 'number of times that the credhub client will attempt to connect to credhub',
-  },
-  {
-    name: 'credhubRetryDelay',
-    kind: 'duration',
-    default: 1000,
-    usage: 'delay duration that the credhub client will wait before retrying the connection to credhub',
-  },
-];
-
+// The builder's real flag set (CONTRACT §2.1 and ours), declared in the reference's order (not sorted).
 const BUILDER_USAGE = [
   'Usage of builder:',
   '  -buildArtifactsCacheDir string',
@@ -53,16 +19,29 @@ const BUILDER_USAGE = [
   '    \tnumber of times that the credhub client will attempt to connect to credhub (default 3)',
   '  -credhubRetryDelay duration',
   '    \tdelay duration that the credhub client will wait before retrying the connection to credhub (default 1s)',
+  '  -detectConcurrency int',
+  '    \thow many bin/detect scripts may run at once (1: one after another, as the reference does); ' +
+    'the result and output are always those of the sequential run (default 1)',
+  '  -hooksConfig string',
+  '    \tYAML or JSON file listing staging hooks (docs/hooks.md)',
+  '  -hooksDir string',
+  '    \tdirectory of exec staging hooks: pre-detect/, post-build/, post-package/ (docs/hooks.md)',
   '  -outputBuildArtifactsCache string',
   '    \tfile where compressed contents of new cached build artifacts should be written (default "/tmp/output-cache")',
   '  -outputDroplet string',
   '    \tfile where compressed droplet should be written (default "/tmp/droplet")',
   '  -outputMetadata string',
-  '    \tdirectory in which to write the app metadata (default "/tmp/result.json")',
+  '    \tfile where the app metadata (result.json) should be written (default "/tmp/result.json")',
+  '  -outputStagingMetadata string',
+  '    \tfile where the versioned staging metadata (docs/staging-metadata.md) should be written; also embeds it and the SBOM in the droplet',
+  '  -reproducibleDroplet',
+  '    \tmake the droplet and cache tarballs byte-identical for identical inputs: sorted entries, mtimes from SOURCE_DATE_EPOCH (default 0), owners 0:0',
   '  -skipCertVerify',
   '    \tskip SSL certificate verification',
   '  -skipDetect',
   '    \tskip buildpack detect',
+  '  -stagingTimeout duration',
+  '    \tend staging (exit 229) when it takes longer than this Go duration; 0 or less: no limit',
   '',
 ].join('\n');
 
@@ -96,6 +75,12 @@ describe('CONTRACT §1.1 flag syntax', () => {
       skipCertVerify: false,
       credhubConnectAttempts: 3,
       credhubRetryDelay: 1000,
+      reproducibleDroplet: false,
+      detectConcurrency: 1,
+      outputStagingMetadata: '',
+      hooksDir: '',
+      hooksConfig: '',
+      stagingTimeout: 0,
     });
     expect(r.explicit.size).toBe(0);
     expect(r.rest).toEqual([]);
@@ -454,6 +439,6 @@ describe('CONTRACT §2.2 builder validation inputs', () => {
       .filter(([, v]) => v === '')
       .map(([k]) => k)
       .sort();
-    expect(empty).toEqual(['buildDir', 'buildpackOrder']);
+    expect(empty).toEqual(['buildDir', 'buildpackOrder', 'hooksConfig', 'hooksDir', 'outputStagingMetadata']);
   });
 });
